@@ -1,0 +1,244 @@
+// The contract between the Model Lab API client and its users (sync, server, CLI).
+// Shapes follow the API reference (../shared/model-lab-api.md); unknown extra fields are kept.
+
+export const RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'killed', 'unresponsive', 'paused'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+
+export interface MetricSummary {
+  key: string;
+  count: number;
+  first_step?: number | null;
+  last_step?: number | null;
+  latest?: number | null;
+  min?: number | null;
+  max?: number | null;
+  mean?: number | null;
+  stddev?: number | null;
+  [extra: string]: unknown;
+}
+
+export interface ProjectAttributes {
+  name: string;
+  description: string;
+  artifact_storage_location: string;
+  is_starred: boolean;
+  tags: KeyValue[];
+  created_at: string;
+  updated_at: string;
+  owner_id?: string | null;
+  external_url?: string | null;
+  deleted_at?: string | null;
+  [extra: string]: unknown;
+}
+
+export interface RunAttributes {
+  project_id: number;
+  name: string;
+  description: string;
+  status: RunStatus;
+  params: KeyValue[];
+  tags: KeyValue[];
+  metric_summaries: MetricSummary[];
+  has_children: boolean;
+  is_pinned: boolean;
+  descendant_match: boolean;
+  mlflow_artifact_location: string;
+  created_at: string;
+  started_at: string;
+  updated_at: string;
+  owner_id?: string | null;
+  external_url?: string | null;
+  completed_at?: string | null;
+  deleted_at?: string | null;
+  duration?: number | null;
+  [extra: string]: unknown;
+}
+
+/** A JSON:API resource object. */
+export interface Resource<TType extends string, TAttributes> {
+  id: string;
+  type: TType;
+  attributes: TAttributes;
+}
+
+export type Project = Resource<'projects', ProjectAttributes>;
+export type Run = Resource<'runs', RunAttributes>;
+
+export interface PageMeta {
+  number: number;
+  size: number;
+  total: number;
+  first_number?: number | null;
+  last_number?: number | null;
+  next_number?: number | null;
+  prev_number?: number | null;
+  type?: string | null;
+}
+
+export interface PageLinks {
+  self?: string | null;
+  first?: string | null;
+  last?: string | null;
+  next?: string | null;
+  prev?: string | null;
+}
+
+/** One page of a list endpoint. */
+export interface Page<T> {
+  data: T[];
+  links?: PageLinks;
+  meta: { page: PageMeta; [extra: string]: unknown };
+}
+
+export interface FacetKeysAttributes {
+  metrics: string[];
+  parameters: string[];
+  tags: string[];
+  [extra: string]: unknown;
+}
+
+export interface FacetValuesAttributes {
+  facet_name: string;
+  facet_type: string;
+  values: string[];
+  numeric_range?: { min: number; max: number } | null;
+  metric_stat_ranges?: { stat: string; min: number; max: number }[] | null;
+  [extra: string]: unknown;
+}
+
+export type FacetKeys = Resource<'facet_keys', FacetKeysAttributes>;
+export type FacetValues = Resource<'facet_values', FacetValuesAttributes>;
+
+export interface RunArtifactFile {
+  path: string;
+  is_dir: boolean;
+  file_size?: number | null;
+  [extra: string]: unknown;
+}
+
+export interface RunArtifactsAttributes {
+  files: RunArtifactFile[];
+  path_in_project?: string | null;
+  [extra: string]: unknown;
+}
+export type RunArtifacts = Resource<'artifacts', RunArtifactsAttributes>;
+
+export interface ProjectFile {
+  artifact_path: string;
+  filename: string;
+  file_size?: number | null;
+  created_at?: string | null;
+  [extra: string]: unknown;
+}
+export interface ProjectFilesAttributes {
+  files: ProjectFile[];
+  [extra: string]: unknown;
+}
+export type ProjectFiles = Resource<'project_files', ProjectFilesAttributes>;
+
+export type ProjectSortField = 'name' | 'created_at' | 'updated_at';
+export type RunSortField = ProjectSortField | 'duration';
+
+export interface PageQuery {
+  /** page[size], 1..100 */
+  size?: number;
+  /** page[number], 1-based */
+  number?: number;
+}
+
+export interface ProjectListQuery extends PageQuery {
+  filter?: string;
+  ownerId?: string;
+  /** filter[tags]: {key: value} pairs, sent as k:v,k2:v2 */
+  tags?: Record<string, string>;
+  sort?: ProjectSortField | `-${ProjectSortField}`;
+}
+
+export interface RunListQuery extends PageQuery {
+  ids?: Array<number | string>;
+  filter?: string;
+  ownerId?: string;
+  status?: RunStatus;
+  projectId?: number | string;
+  tags?: Record<string, string>;
+  /** filter[params]: raw expressions per key, e.g. {lr: '>0.5', use_amp: 'true'} */
+  params?: Record<string, string>;
+  /** filter[parent_run_id]: an id, or 'null' for root runs only */
+  parentRunId?: number | string | 'null';
+  pinnedFirst?: boolean;
+  includePinned?: boolean;
+  includeDescendantMatches?: boolean;
+  sort?: RunSortField | `-${RunSortField}`;
+}
+
+export type RequestPriority = 'interactive' | 'background';
+
+export interface CallOptions {
+  /** interactive requests go before background sync pages. @default 'background' */
+  priority?: RequestPriority;
+  signal?: AbortSignal;
+}
+
+export interface EndpointStats {
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  bytes: number;
+}
+
+/** Counters of everything the client sent; monotonic for the client's lifetime. */
+export interface ClientStats extends EndpointStats {
+  /** ms spent waiting for rate-limit budget (pacing and 429 pauses) */
+  waitMs: number;
+  byEndpoint: Record<EndpointName, EndpointStats>;
+}
+
+export type EndpointName =
+  | 'listProjects'
+  | 'getProject'
+  | 'getProjectFacetKeys'
+  | 'getProjectFacetValues'
+  | 'starProject'
+  | 'unstarProject'
+  | 'listRuns'
+  | 'getRun'
+  | 'deleteRun'
+  | 'pinRun'
+  | 'unpinRun'
+  | 'getFacetKeys'
+  | 'getFacetValues'
+  | 'listRunArtifacts'
+  | 'listProjectArtifacts'
+  | 'getArtifactContent';
+
+export type FacetType = 'parameter' | 'attribute' | 'tag' | 'metric';
+
+/** One typed method per endpoint (all 16), plus page iterators for the two paged lists. */
+export interface ModelLabClient {
+  listProjects(query?: ProjectListQuery, opts?: CallOptions): Promise<Page<Project>>;
+  getProject(projectId: number | string, opts?: CallOptions): Promise<Project>;
+  getProjectFacetKeys(opts?: CallOptions): Promise<FacetKeys>;
+  getProjectFacetValues(facetName: string, facetType?: 'tag', opts?: CallOptions): Promise<FacetValues>;
+  starProject(projectId: number | string, opts?: CallOptions): Promise<void>;
+  unstarProject(projectId: number | string, opts?: CallOptions): Promise<void>;
+  listRuns(query?: RunListQuery, opts?: CallOptions): Promise<Page<Run>>;
+  getRun(runId: number | string, opts?: CallOptions): Promise<Run>;
+  deleteRun(runId: number | string, opts?: CallOptions): Promise<void>;
+  pinRun(runId: number | string, opts?: CallOptions): Promise<void>;
+  unpinRun(runId: number | string, opts?: CallOptions): Promise<void>;
+  getFacetKeys(projectId: number | string, opts?: CallOptions): Promise<FacetKeys>;
+  getFacetValues(projectId: number | string, facetType: FacetType, facetName: string, opts?: CallOptions): Promise<FacetValues>;
+  listRunArtifacts(runId: number | string, path?: string, opts?: CallOptions): Promise<RunArtifacts>;
+  listProjectArtifacts(projectId: number | string, opts?: CallOptions): Promise<ProjectFiles>;
+  getArtifactContent(projectId: number | string, artifactPath: string, opts?: CallOptions): Promise<Uint8Array>;
+  /** Walks page[number] from query.number (default 1) with page[size]=query.size (default 100) until meta.page says the end. */
+  iterateProjects(query?: ProjectListQuery, opts?: CallOptions): AsyncIterable<Page<Project>>;
+  iterateRuns(query?: RunListQuery, opts?: CallOptions): AsyncIterable<Page<Run>>;
+  stats(): ClientStats;
+  close(): Promise<void>;
+}
