@@ -1,0 +1,26 @@
+// The public entry of the Model Lab API client.
+export * from './types.js';
+export { createClient, CLIENT_DEFAULTS } from './client.js';
+export type { ClientOptions } from './client.js';
+export { resolveBaseUrl, KNOWN_SITES, DEFAULT_SITE } from './sites.js';
+export type { KnownSite, BaseUrlInput } from './sites.js';
+export {
+  ApiError,
+  AuthError,
+  NotFoundError,
+  BadRequestError,
+  HttpError,
+  RateLimitedError,
+  ServerError,
+  NetworkError,
+  TimeoutError,
+  InvalidResponseError,
+  BodyTooLargeError,
+  AbortedError,
+  API_ERROR_CODES,
+  isApiError,
+} from './errors.js';
+export type { ApiErrorCode } from './errors.js';
+export { RETRYABLE_CODES } from './retry-policy.js';
+export type { RetryOptions } from './retry-policy.js';
+export type { RequestsPerPeriod } from './rate-limiter.js';

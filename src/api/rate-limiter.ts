@@ -1,0 +1,283 @@
+// The one queue every request goes through: concurrency and priorities (p-queue), an optional static
+// cap, and adaptive pacing from the server's X-RateLimit-* headers, per X-RateLimit-Name bucket.
+import PQueue from 'p-queue';
+import type { Logger } from 'pino';
+import type { EndpointName, RequestPriority } from './types.js';
+
+/** The rate-limit headers of one response, parsed. Seconds as the API sends them. */
+export interface RateLimitHeaders {
+  name?: string;
+  limit?: number;
+  periodSec?: number;
+  remaining?: number;
+  resetSec?: number;
+  retryAfterSec?: number;
+}
+
+export interface RequestsPerPeriod {
+  limit: number;
+  periodMs: number;
+}
+
+export interface SchedulerOptions {
+  /** Requests in flight at once. @default 8 */
+  concurrency: number;
+  /** Optional static cap on top of the adaptive pacing. */
+  requestsPerPeriod?: RequestsPerPeriod;
+  /** Extra wait added after a server-announced reset, to absorb clock and rounding skew. @default 25 */
+  resetSlackMs?: number;
+  logger?: Logger;
+  /** Called with every ms a request spent waiting for budget. */
+  onWait?: (endpoint: EndpointName, ms: number) => void;
+}
+
+const PRIORITY: Record<RequestPriority, number> = { interactive: 10, background: 0 };
+
+/** Budget of one X-RateLimit-Name bucket, as far as this process knows it. */
+class Bucket {
+  /** Unknown until a response carries X-RateLimit-Limit; until then only concurrency limits us. */
+  limit?: number;
+  periodMs?: number;
+  /** Local estimate of what is left in the current window (decremented on send). */
+  remaining?: number;
+  /** When the current window ends, by our clock (ms since epoch). */
+  windowEnd = 0;
+  /** Lowest Remaining the server reported in the current window; it only rises in a new window. */
+  lastServerRemaining?: number;
+  inFlight = 0;
+  /** Set by a 429: nothing of this bucket is sent before it. */
+  pausedUntil = 0;
+  exhaustedLogged = false;
+
+  constructor(public name: string) {}
+}
+
+/** A handle the request uses to report the response's rate-limit headers exactly once. */
+export interface Ticket {
+  report(headers: RateLimitHeaders | undefined, status: number): void;
+}
+
+export class SchedulerAbortError extends Error {}
+
+/** Schedules requests under concurrency, priority, a static cap and the server's announced budget. */
+export class RequestScheduler {
+  private readonly queue: PQueue;
+  private readonly shared = new Bucket('*');
+  /** true once the shared bucket has been identified with a named bucket. */
+  private sharedClaimed = false;
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly endpointBucket = new Map<EndpointName, Bucket>();
+  private readonly opts: SchedulerOptions & { resetSlackMs: number };
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(opts: SchedulerOptions) {
+    this.opts = { ...opts, resetSlackMs: opts.resetSlackMs ?? 25 };
+    this.queue = new PQueue({
+      concurrency: opts.concurrency,
+      ...(opts.requestsPerPeriod
+        ? { intervalCap: opts.requestsPerPeriod.limit, interval: opts.requestsPerPeriod.periodMs }
+        : {}),
+    });
+  }
+
+  /** Requests queued (not yet started) and running. */
+  get pending(): { queued: number; running: number } {
+    return { queued: this.queue.size, running: this.queue.pending };
+  }
+
+  /** Runs `fn` once there is a slot and budget for `endpoint`; interactive work goes first. */
+  async schedule<T>(
+    endpoint: EndpointName,
+    priority: RequestPriority,
+    fn: (ticket: Ticket) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const outcome = await this.queue.add(
+        async (): Promise<{ wait: number } | { value: T }> => {
+          const bucket = this.bucketFor(endpoint);
+          const wait = this.take(bucket, Date.now());
+          if (wait > 0) return { wait };
+          bucket.inFlight++;
+          let reported = false;
+          const ticket: Ticket = {
+            report: (headers, status) => {
+              if (reported) return;
+              reported = true;
+              this.observe(endpoint, bucket, headers, status);
+            },
+          };
+          try {
+            return { value: await fn(ticket) };
+          } finally {
+            if (!reported) {
+              reported = true;
+              bucket.inFlight--;
+            }
+          }
+        },
+        { priority: PRIORITY[priority], ...(signal ? { signal } : {}) },
+      );
+      if ('value' in outcome) return outcome.value;
+      // Out of budget: wait outside the queue so the slot serves other buckets and higher priorities.
+      await this.sleep(outcome.wait, signal);
+      this.opts.onWait?.(endpoint, outcome.wait);
+    }
+  }
+
+  /** Bucket state for tests and diagnostics. */
+  bucketState(endpoint: EndpointName): Readonly<Omit<Bucket, 'exhaustedLogged'>> {
+    return { ...this.bucketFor(endpoint) };
+  }
+
+  /** Stops timers; queued requests are dropped. */
+  close(): void {
+    this.queue.clear();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private bucketFor(endpoint: EndpointName): Bucket {
+    return this.endpointBucket.get(endpoint) ?? this.shared;
+  }
+
+  /** Takes one unit of budget, or returns how long to wait (ms) before asking again. */
+  private take(b: Bucket, now: number): number {
+    if (b.pausedUntil > now) return b.pausedUntil - now;
+    if (b.limit === undefined || b.periodMs === undefined) return 0;
+    if (b.remaining === undefined || now >= b.windowEnd) {
+      // Our estimate of the window is over; requests still in flight may land in the new one.
+      b.remaining = b.limit - b.inFlight;
+      b.windowEnd = now + b.periodMs;
+      b.lastServerRemaining = undefined;
+      b.exhaustedLogged = false;
+    }
+    if (b.remaining <= 0) {
+      if (!b.exhaustedLogged) {
+        b.exhaustedLogged = true;
+        this.opts.logger?.debug(
+          { bucket: b.name, limit: b.limit, waitMs: b.windowEnd - now },
+          'rate-limit budget spent; holding requests until the window resets',
+        );
+      }
+      return Math.max(1, b.windowEnd - now);
+    }
+    b.remaining--;
+    return 0;
+  }
+
+  private observe(endpoint: EndpointName, sentWith: Bucket, h: RateLimitHeaders | undefined, status: number): void {
+    sentWith.inFlight--;
+    const now = Date.now();
+    const b = h?.name ? this.bind(endpoint, h.name) : this.bucketFor(endpoint);
+    if (h?.limit !== undefined && h.limit > 0) b.limit = h.limit;
+    if (h?.periodSec !== undefined && h.periodSec > 0) b.periodMs = h.periodSec * 1000;
+
+    if (status === 429) {
+      const waitSec = h?.resetSec ?? h?.retryAfterSec ?? h?.periodSec ?? 1;
+      const until = now + waitSec * 1000 + this.opts.resetSlackMs;
+      if (until > b.pausedUntil) {
+        b.pausedUntil = until;
+        this.opts.logger?.info(
+          { bucket: b.name, endpoint, waitMs: until - now },
+          'HTTP 429: pausing every request of this rate-limit bucket until the window resets',
+        );
+      }
+      b.remaining = 0;
+      b.windowEnd = Math.max(b.windowEnd, until);
+      b.lastServerRemaining = 0;
+      return;
+    }
+    if (h?.remaining === undefined || b.limit === undefined || b.periodMs === undefined) return;
+
+    const serverEnd = now + (h.resetSec ?? b.periodMs / 1000) * 1000 + this.opts.resetSlackMs;
+    // The server has not yet counted what is still in flight, so assume it will.
+    const estimate = h.remaining - b.inFlight;
+    const newWindow =
+      b.remaining === undefined ||
+      now >= b.windowEnd ||
+      // Remaining never rises within a window; a rise larger than reordering can explain means a reset.
+      (b.lastServerRemaining !== undefined && h.remaining > b.lastServerRemaining + this.opts.concurrency);
+    if (newWindow) {
+      b.remaining = estimate;
+      b.windowEnd = serverEnd;
+      b.lastServerRemaining = h.remaining;
+      b.exhaustedLogged = false;
+    } else {
+      b.remaining = Math.min(b.remaining ?? estimate, estimate);
+      b.windowEnd = Math.max(b.windowEnd, serverEnd);
+      b.lastServerRemaining = Math.min(b.lastServerRemaining ?? h.remaining, h.remaining);
+    }
+  }
+
+  /** Learns that `endpoint` counts against bucket `name`. The first name learnt takes over the shared bucket. */
+  private bind(endpoint: EndpointName, name: string): Bucket {
+    let b = this.buckets.get(name);
+    if (!b) {
+      if (!this.sharedClaimed) {
+        this.sharedClaimed = true;
+        this.shared.name = name;
+        b = this.shared;
+      } else {
+        // Requests already sent stay counted (and are released) against the bucket they were sent with.
+        b = new Bucket(name);
+      }
+      this.buckets.set(name, b);
+    }
+    this.endpointBucket.set(endpoint, b);
+    return b;
+  }
+
+  private sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        this.timers.delete(timer);
+        reject(signal?.reason instanceof Error ? signal.reason : new SchedulerAbortError('aborted'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+/** Parses X-RateLimit-* and Retry-After from a header record (lower-case names). */
+export function parseRateLimitHeaders(headers: Record<string, string | string[] | undefined>): RateLimitHeaders | undefined {
+  const get = (n: string): string | undefined => {
+    const v = headers[n];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  const num = (n: string): number | undefined => {
+    const v = get(n);
+    if (v === undefined || v.trim() === '') return undefined;
+    const x = Number(v);
+    return Number.isFinite(x) && x >= 0 ? x : undefined;
+  };
+  const out: RateLimitHeaders = {};
+  const name = get('x-ratelimit-name');
+  if (name) out.name = name;
+  const limit = num('x-ratelimit-limit');
+  if (limit !== undefined) out.limit = limit;
+  const period = num('x-ratelimit-period');
+  if (period !== undefined) out.periodSec = period;
+  const remaining = num('x-ratelimit-remaining');
+  if (remaining !== undefined) out.remaining = remaining;
+  const reset = num('x-ratelimit-reset');
+  if (reset !== undefined) out.resetSec = reset;
+  const retryAfter = get('retry-after');
+  if (retryAfter !== undefined) {
+    const secs = Number(retryAfter);
+    if (Number.isFinite(secs) && secs >= 0) out.retryAfterSec = secs;
+    else {
+      const at = Date.parse(retryAfter);
+      if (!Number.isNaN(at)) out.retryAfterSec = Math.max(0, (at - Date.now()) / 1000);
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
