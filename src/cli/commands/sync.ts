@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { loadConfig, type ConfigFlags } from '../../config/index.js';
+import { createContext } from '../../context.js';
+import { createLogger } from '../../logger.js';
+import { createProgressBar } from '../../render/progress.js';
+import { runSync, type SyncResult } from '../../sync/index.js';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Adds `sync [--full] [--project ID…]`. */
+export function registerSyncCommand(program: Command): void {
+  program
+    .command('sync')
+    .description('pull projects, runs, metric summaries and artifact listings into the SQLite mirror')
+    .option('--full', 'a full pass (everything, plus removals); the default is incremental once a full pass has succeeded')
+    .option('--incremental', 'an incremental pass (runs a full one first if none has succeeded yet)')
+    .option('--project <id>', 'limit the pass to a project (repeatable, or comma separated)', collect)
+    .option('--db <path>', 'the mirror database (default: $MODELLAB_DB or ./data/mirror.db)')
+    .option('--artifacts <policy>', 'run artifact listings: all | finished | changed | none (default: $MODELLAB_ARTIFACTS or all)')
+    .option('--artifact-depth <n>', 'directory levels to descend in run artifact listings (default 3)')
+    .option('--artifact-project <id>', 'only list run artifacts of these projects (repeatable)', collect)
+    .option('--concurrency <n>', 'requests in flight (default: $MODELLAB_CONCURRENCY or 8)')
+    .option('--rate-limit <n/s>', 'a static request cap such as 300/60, on top of the server-told budget')
+    .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
+    .action(async (flags: ConfigFlags) => {
+      const config = loadConfig(process.env, flags);
+      const tty = process.stderr.isTTY === true;
+      // On a terminal the progress bar speaks; logs below warn would tear it.
+      const log = createLogger(tty && !flags.logLevel ? 'warn' : config.logLevel);
+      const ctx = createContext(config, log);
+      const progress = tty ? createProgressBar() : undefined;
+      const abort = new AbortController();
+      const stop = (): void => abort.abort(new Error('interrupted by a signal'));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        const result = await runSync({ store: ctx.store, client: ctx.client, log, ...(progress ? { progress } : {}) }, config.sync, abort.signal);
+        progress?.stop();
+        console.log(summarize(result));
+      } finally {
+        progress?.stop();
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        await ctx.close();
+      }
+    });
+}
+
+/** One line that says what a pass did. */
+export function summarize(r: SyncResult): string {
+  const c = r.counters;
+  const resumed = r.resumedFrom !== null ? ` (resumed pass #${r.resumedFrom})` : '';
+  const skipped = c.skipped > 0 ? `, ${c.skipped} bad records skipped` : '';
+  return (
+    `${r.kind} sync #${r.syncId}${resumed} succeeded in ${(r.durationMs / 1000).toFixed(1)}s: ` +
+    `${c.inserted} inserted, ${c.updated} updated, ${c.removed} removed${skipped}; ` +
+    `${c.requests} requests (${c.pages} pages, ${c.retries} retries, ${c.rate_limited} rate-limited, waited ${(c.rate_limit_wait_ms / 1000).toFixed(1)}s)`
+  );
+}

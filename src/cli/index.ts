@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+import { registerEmulatorCommand } from './commands/emulator.js';
+import { registerSyncCommand } from './commands/sync.js';
+
+/** Adds every command to the program. */
+export function registerCommands(program: Command): void {
+  registerSyncCommand(program);
+  registerEmulatorCommand(program);
+}

@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs';
+import { resolveBaseUrl } from '../api/index.js';
+import { ARTIFACT_POLICIES, DEFAULT_SYNC_OPTIONS, type ArtifactPolicy, type SyncOptions } from '../sync/index.js';
+import { ConfigError } from './errors.js';
+import { Secret } from './secret.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Everything the API client needs, validated. */
+export interface ApiConfig {
+  baseUrl: string;
+  apiKey: Secret;
+  appKey: Secret;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  maxBodyBytes: number;
+  maxRetries: number;
+  concurrency: number;
+  /** a static cap on top of the adaptive pacing (null: only what the server's headers say) */
+  requestsPerPeriod: { limit: number; periodMs: number } | null;
+}
+
+/** The validated configuration of one command; read once at the edge, then passed in. */
+export interface Config {
+  api: ApiConfig;
+  dbPath: string;
+  logLevel: LogLevel;
+  sync: SyncOptions;
+}
+
+/** Flags given on the command line; they win over the environment. */
+export interface ConfigFlags {
+  db?: string;
+  full?: boolean;
+  incremental?: boolean;
+  project?: string[];
+  artifacts?: string;
+  artifactDepth?: string;
+  artifactProject?: string[];
+  concurrency?: string;
+  rateLimit?: string;
+  logLevel?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates configuration from flags and environment variables. */
+export function loadConfig(env: Env, flags: ConfigFlags = {}, options: { requireKeys?: boolean } = {}): Config {
+  const baseUrl = readBaseUrl(env);
+  const apiKey = readSecret(env, 'DD_API_KEY', options.requireKeys ?? true);
+  const appKey = readSecret(env, 'DD_APP_KEY', options.requireKeys ?? true);
+  const policy = (flags.artifacts ?? env['MODELLAB_ARTIFACTS'] ?? DEFAULT_SYNC_OPTIONS.artifacts.policy) as ArtifactPolicy;
+  if (!ARTIFACT_POLICIES.includes(policy))
+    throw new ConfigError(`${flags.artifacts ? '--artifacts' : 'MODELLAB_ARTIFACTS'}: expected one of ${ARTIFACT_POLICIES.join(', ')}, got "${policy}"`);
+  if (flags.full && flags.incremental) throw new ConfigError('--full and --incremental: choose one');
+  const logLevel = (flags.logLevel ?? env['MODELLAB_LOG_LEVEL'] ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`MODELLAB_LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  return {
+    api: {
+      baseUrl,
+      apiKey,
+      appKey,
+      headersTimeoutMs: readInt(env, 'MODELLAB_TIMEOUT_MS', undefined, 30_000, 100, 600_000),
+      bodyTimeoutMs: readInt(env, 'MODELLAB_TIMEOUT_MS', undefined, 30_000, 100, 600_000),
+      maxBodyBytes: readInt(env, 'MODELLAB_MAX_BODY_BYTES', undefined, 64 * 1024 * 1024, 1024, 2 ** 31),
+      maxRetries: readInt(env, 'MODELLAB_MAX_RETRIES', undefined, 6, 0, 50),
+      concurrency: readInt(env, 'MODELLAB_CONCURRENCY', flags.concurrency && ['--concurrency', flags.concurrency], 8, 1, 256),
+      requestsPerPeriod: readRateLimit(flags.rateLimit ? ['--rate-limit', flags.rateLimit] : ['MODELLAB_RATE_LIMIT', env['MODELLAB_RATE_LIMIT']]),
+    },
+    dbPath: flags.db ?? env['MODELLAB_DB'] ?? './data/mirror.db',
+    logLevel,
+    sync: {
+      ...DEFAULT_SYNC_OPTIONS,
+      mode: flags.full ? 'full' : flags.incremental ? 'incremental' : 'auto',
+      projectIds: readIds('--project', flags.project ?? []),
+      artifacts: {
+        ...DEFAULT_SYNC_OPTIONS.artifacts,
+        policy,
+        maxDepth: readInt(env, 'MODELLAB_ARTIFACT_DEPTH', flags.artifactDepth && ['--artifact-depth', flags.artifactDepth], 3, 0, 64),
+        projectIds: readIds(
+          flags.artifactProject ? '--artifact-project' : 'MODELLAB_ARTIFACT_PROJECTS',
+          flags.artifactProject ?? (env['MODELLAB_ARTIFACT_PROJECTS'] ? env['MODELLAB_ARTIFACT_PROJECTS'].split(',') : []),
+        ),
+      },
+    },
+  };
+}
+
+function readBaseUrl(env: Env): string {
+  const baseUrl = env['MODELLAB_BASE_URL']?.trim();
+  if (baseUrl) {
+    let url: URL;
+    try {
+      url = new URL(baseUrl);
+    } catch {
+      throw new ConfigError(`MODELLAB_BASE_URL: expected a URL such as http://127.0.0.1:8080, got "${baseUrl}"`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new ConfigError(`MODELLAB_BASE_URL: expected an http:// or https:// URL, got "${baseUrl}"`);
+    return resolveBaseUrl({ baseUrl });
+  }
+  try {
+    return resolveBaseUrl({ site: env['DD_SITE']?.trim() || undefined });
+  } catch (err) {
+    throw new ConfigError(`DD_SITE: ${(err as Error).message}`);
+  }
+}
+
+// DD_API_KEY wins over DD_API_KEY_FILE (a Docker/Kubernetes secret mounted as a file).
+function readSecret(env: Env, name: string, required: boolean): Secret {
+  const direct = env[name]?.trim();
+  if (direct) return new Secret(direct);
+  const file = env[`${name}_FILE`]?.trim();
+  if (file) {
+    let value: string;
+    try {
+      value = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}); check the path and permissions`);
+    }
+    if (!value) throw new ConfigError(`${name}_FILE: ${file} is empty; it should hold the key`);
+    return new Secret(value);
+  }
+  if (required)
+    throw new ConfigError(`${name} is not set: export ${name} (or ${name}_FILE pointing to a file holding it); for the local emulator any value works`);
+  return new Secret('');
+}
+
+function readInt(env: Env, name: string, flag: false | undefined | '' | [string, string], fallback: number, min: number, max: number): number {
+  const [source, raw] = flag ? flag : [name, env[name]];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new ConfigError(`${source}: expected a whole number from ${min} to ${max}, got "${raw}"`);
+  return value;
+}
+
+function readRateLimit([source, raw]: [string, string | undefined]): ApiConfig['requestsPerPeriod'] {
+  if (raw === undefined || raw.trim() === '') return null;
+  const match = /^(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*s?$/.exec(raw.trim());
+  const limit = match ? Number(match[1]) : NaN;
+  const seconds = match ? Number(match[2]) : NaN;
+  if (!match || limit < 1 || seconds <= 0)
+    throw new ConfigError(`${source}: expected REQUESTS/SECONDS such as 300/60, got "${raw}"`);
+  return { limit, periodMs: seconds * 1000 };
+}
+
+function readIds(source: string, values: string[]): number[] {
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean)
+    .map((v) => {
+      const id = Number(v);
+      if (!Number.isSafeInteger(id) || id < 1) throw new ConfigError(`${source}: expected a positive project id, got "${v}"`);
+      return id;
+    });
+}

@@ -1,0 +1,44 @@
+import cliProgress from 'cli-progress';
+import type { ProgressSink, ProgressSnapshot, SyncPhase } from '../sync/index.js';
+
+const LABELS: Record<SyncPhase, string> = {
+  projects: 'projects',
+  runs: 'runs',
+  parents: 'parent links',
+  pins: 'pins',
+  run_artifacts: 'run artifacts',
+  project_artifacts: 'project artifacts',
+  reconcile: 'reconcile',
+};
+
+/** A progress bar on stderr (TTY only): phase, pages, runs, requests, rate-limit waits, ETA. */
+export function createProgressBar(stream: NodeJS.WriteStream = process.stderr): ProgressSink & { stop(): void } {
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: ' {phase} |{bar}| {value}/{total} · {runs} runs written · {pages} pages · {requests} requests · waited {wait}s · ETA {eta_formatted}',
+      hideCursor: true,
+      clearOnComplete: false,
+      etaBuffer: 50,
+      fps: 5,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let phase: SyncPhase | null = null;
+  return {
+    update(s: ProgressSnapshot) {
+      const payload = { phase: LABELS[s.phase].padEnd(17), runs: s.runs, pages: s.pages, requests: s.requests, wait: (s.rateLimitWaitMs / 1000).toFixed(1) };
+      if (phase !== s.phase) {
+        if (phase !== null) bar.stop();
+        bar.start(Math.max(s.total, s.done, 1), s.done, payload);
+        phase = s.phase;
+        return;
+      }
+      bar.setTotal(Math.max(s.total, s.done, 1));
+      bar.update(s.done, payload);
+    },
+    stop() {
+      if (phase !== null) bar.stop();
+    },
+  };
+}

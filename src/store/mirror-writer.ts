@@ -1,0 +1,303 @@
+import type Database from 'better-sqlite3';
+import type { Project, ProjectFile, Run, RunArtifactFile } from '../api/index.js';
+import type { Store } from './open.js';
+import { diffRecords, flattenProject, flattenRun, type FlatRecord } from './flatten.js';
+
+/** What saving one upstream record did to the mirror. */
+export type SaveOutcome = 'created' | 'updated' | 'unchanged';
+export type Entity = 'project' | 'run';
+
+/** Which sync pass writes, and the time it stamps on what it writes. */
+export interface WriteContext {
+  syncId: number;
+  now: string;
+}
+
+interface StoredRow {
+  raw_json: string;
+  removed_upstream_at: string | null;
+}
+
+const RUN_COLUMNS = [
+  'project_id', 'name', 'description', 'status', 'owner_id', 'has_children', 'is_pinned', 'mlflow_artifact_location',
+  'external_url', 'created_at', 'started_at', 'updated_at', 'completed_at', 'deleted_at', 'duration',
+] as const;
+const PROJECT_COLUMNS = [
+  'name', 'description', 'owner_id', 'artifact_storage_location', 'external_url', 'is_starred', 'created_at', 'updated_at', 'deleted_at',
+] as const;
+
+/**
+ * Idempotent writes of upstream records, with prepared statements. Callers wrap a page in `transaction`
+ * together with its checkpoint, so a page lands whole or not at all.
+ */
+export class MirrorWriter {
+  private readonly sqlite: Database.Database;
+  private readonly stmt: ReturnType<typeof prepareStatements>;
+
+  constructor(store: Store) {
+    this.sqlite = store.sqlite;
+    this.stmt = prepareStatements(store.sqlite);
+  }
+
+  /** Runs fn in one synchronous IMMEDIATE transaction. */
+  transaction<T>(fn: () => T): T {
+    return this.sqlite.transaction(fn).immediate();
+  }
+
+  /** Upserts a run with its params, tags and metric summaries; an unchanged run is not rewritten. */
+  saveRun(run: Run, ctx: WriteContext): SaveOutcome {
+    const id = Number(run.id);
+    const { descendant_match: _ignored, ...attributes } = run.attributes;
+    const raw = JSON.stringify(attributes);
+    const stored = this.stmt.selectRun.get(id) as StoredRow | undefined;
+    if (stored && stored.raw_json === raw) {
+      if (stored.removed_upstream_at !== null) this.restore('run', id, stored.removed_upstream_at, ctx);
+      return 'unchanged';
+    }
+    const a = run.attributes;
+    this.stmt.upsertRun.run({
+      id,
+      project_id: a.project_id,
+      name: a.name,
+      description: a.description,
+      status: a.status,
+      owner_id: a.owner_id ?? null,
+      has_children: a.has_children ? 1 : 0,
+      is_pinned: a.is_pinned ? 1 : 0,
+      mlflow_artifact_location: a.mlflow_artifact_location,
+      external_url: a.external_url ?? null,
+      created_at: a.created_at,
+      started_at: a.started_at,
+      updated_at: a.updated_at,
+      completed_at: a.completed_at ?? null,
+      deleted_at: a.deleted_at ?? null,
+      duration: a.duration ?? null,
+      now: ctx.now,
+      raw_json: raw,
+    });
+    this.stmt.deleteRunParams.run(id);
+    this.stmt.deleteRunTags.run(id);
+    this.stmt.deleteRunMetrics.run(id);
+    for (const p of a.params) this.stmt.insertRunParam.run(id, p.key, p.value);
+    for (const t of a.tags) this.stmt.insertRunTag.run(id, t.key, t.value);
+    for (const m of a.metric_summaries) {
+      this.stmt.insertRunMetric.run(
+        id, m.key, m.count, m.first_step ?? null, m.last_step ?? null, m.latest ?? null, m.min ?? null, m.max ?? null, m.mean ?? null, m.stddev ?? null,
+      );
+    }
+    if (!stored) {
+      this.journal(ctx, 'run', id, 'created', null, null, summarizeRun(run));
+      return 'created';
+    }
+    const diff = diffRecords(flattenRun(JSON.parse(stored.raw_json)), flattenRun(run.attributes));
+    if (stored.removed_upstream_at !== null) {
+      diff.fields.push('removed_upstream_at');
+      diff.before['removed_upstream_at'] = stored.removed_upstream_at;
+      diff.after['removed_upstream_at'] = null;
+    }
+    if (diff.fields.length > 0) this.journal(ctx, 'run', id, 'updated', diff.fields, diff.before, diff.after);
+    return 'updated';
+  }
+
+  /** Upserts a project with its tags; an unchanged project is not rewritten. */
+  saveProject(project: Project, ctx: WriteContext): SaveOutcome {
+    const id = Number(project.id);
+    const raw = JSON.stringify(project.attributes);
+    const stored = this.stmt.selectProject.get(id) as StoredRow | undefined;
+    if (stored && stored.raw_json === raw) {
+      if (stored.removed_upstream_at !== null) this.restore('project', id, stored.removed_upstream_at, ctx);
+      return 'unchanged';
+    }
+    const a = project.attributes;
+    this.stmt.upsertProject.run({
+      id,
+      name: a.name,
+      description: a.description,
+      owner_id: a.owner_id ?? null,
+      artifact_storage_location: a.artifact_storage_location,
+      external_url: a.external_url ?? null,
+      is_starred: a.is_starred ? 1 : 0,
+      created_at: a.created_at,
+      updated_at: a.updated_at,
+      deleted_at: a.deleted_at ?? null,
+      now: ctx.now,
+      raw_json: raw,
+    });
+    this.stmt.deleteProjectTags.run(id);
+    for (const t of a.tags) this.stmt.insertProjectTag.run(id, t.key, t.value);
+    if (!stored) {
+      this.journal(ctx, 'project', id, 'created', null, null, { name: a.name, updated_at: a.updated_at });
+      return 'created';
+    }
+    const diff = diffRecords(flattenProject(JSON.parse(stored.raw_json)), flattenProject(a));
+    if (stored.removed_upstream_at !== null) {
+      diff.fields.push('removed_upstream_at');
+      diff.before['removed_upstream_at'] = stored.removed_upstream_at;
+      diff.after['removed_upstream_at'] = null;
+    }
+    if (diff.fields.length > 0) this.journal(ctx, 'project', id, 'updated', diff.fields, diff.before, diff.after);
+    return 'updated';
+  }
+
+  /** Records that the current full pass's listing contained this id (for removal detection). */
+  markSeen(entity: Entity | 'parent_link', id: number): void {
+    this.stmt.markSeen.run(entity, id);
+  }
+
+  /** Forgets what an earlier full pass saw; called when a new (not resumed) full pass starts. */
+  clearSeen(): void {
+    this.sqlite.prepare('DELETE FROM sync_seen').run();
+  }
+
+  /**
+   * Marks rows that a complete listing did not contain as removed upstream (never deletes them).
+   * `projectIds` limits it to the runs of those projects when the listing was scoped.
+   */
+  markRemovedUnseen(entity: Entity, ctx: WriteContext, projectIds?: number[]): number {
+    const table = entity === 'run' ? 'runs' : 'projects';
+    const scope =
+      projectIds && projectIds.length > 0
+        ? ` AND ${entity === 'run' ? 'project_id' : 'id'} IN (${projectIds.map(Number).join(',')})`
+        : '';
+    const unseen = `removed_upstream_at IS NULL AND id NOT IN (SELECT id FROM sync_seen WHERE entity = '${entity}')${scope}`;
+    const summary = entity === 'run' ? `json_object('name', name, 'status', status, 'project_id', project_id)` : `json_object('name', name)`;
+    this.sqlite
+      .prepare(
+        `INSERT INTO changes (sync_id, entity, entity_id, change, changed_at, before) SELECT ?, '${entity}', id, 'removed', ?, ${summary} FROM ${table} WHERE ${unseen}`,
+      )
+      .run(ctx.syncId, ctx.now);
+    return this.sqlite.prepare(`UPDATE ${table} SET removed_upstream_at = ? WHERE ${unseen}`).run(ctx.now).changes;
+  }
+
+  /** Sets the parent of the given children (learnt through filter[parent_run_id]); journals real changes. */
+  setParent(parentId: number, childIds: number[], ctx: WriteContext): number {
+    let changed = 0;
+    for (const childId of childIds) {
+      const row = this.stmt.selectParent.get(childId) as { parent_run_id: number | null } | undefined;
+      if (!row || row.parent_run_id === parentId) continue;
+      this.stmt.updateParent.run(parentId, childId);
+      this.journal(ctx, 'run', childId, 'updated', ['parent_run_id'], { parent_run_id: row.parent_run_id }, { parent_run_id: parentId });
+      changed++;
+    }
+    return changed;
+  }
+
+  /** Clears parent links that the complete parent walk of a full pass did not confirm. */
+  clearUnconfirmedParents(ctx: WriteContext): number {
+    const unconfirmed = `parent_run_id IS NOT NULL AND id NOT IN (SELECT id FROM sync_seen WHERE entity = 'parent_link')`;
+    this.sqlite
+      .prepare(
+        `INSERT INTO changes (sync_id, entity, entity_id, change, changed_at, fields, before, after)
+         SELECT ?, 'run', id, 'updated', ?, '["parent_run_id"]', json_object('parent_run_id', parent_run_id), json_object('parent_run_id', NULL)
+         FROM runs WHERE ${unconfirmed}`,
+      )
+      .run(ctx.syncId, ctx.now);
+    return this.sqlite.prepare(`UPDATE runs SET parent_run_id = NULL WHERE ${unconfirmed}`).run().changes;
+  }
+
+  /** Replaces a run's artifact listing and remembers which version of the run it describes. */
+  replaceRunArtifacts(runId: number, files: RunArtifactFile[], pathInProject: string | null, listedFor: string): void {
+    this.stmt.deleteRunArtifacts.run(runId);
+    for (const f of files) this.stmt.insertRunArtifact.run(runId, f.path, f.is_dir ? 1 : 0, f.file_size ?? null, pathInProject);
+    this.stmt.setArtifactsListedFor.run(listedFor, runId);
+  }
+
+  /** Replaces a project's artifact listing. */
+  replaceProjectArtifacts(projectId: number, files: ProjectFile[]): void {
+    this.stmt.deleteProjectArtifacts.run(projectId);
+    for (const f of files) this.stmt.insertProjectArtifact.run(projectId, f.artifact_path, f.filename, f.file_size ?? null, f.created_at ?? null);
+  }
+
+  /** Sets is_pinned from the complete list of pinned run ids; returns how many runs changed. */
+  reconcilePins(pinnedIds: Set<number>, ctx: WriteContext): number {
+    let changed = 0;
+    const current = this.sqlite.prepare('SELECT id FROM runs WHERE is_pinned = 1').pluck().all() as number[];
+    for (const id of current) if (!pinnedIds.has(id)) changed += this.setPinned(id, false, ctx);
+    for (const id of pinnedIds) changed += this.setPinned(id, true, ctx);
+    return changed;
+  }
+
+  private setPinned(id: number, pinned: boolean, ctx: WriteContext): number {
+    const row = this.stmt.selectPinned.get(id) as { is_pinned: number; raw_json: string } | undefined;
+    if (!row || row.is_pinned === (pinned ? 1 : 0)) return 0;
+    // Keep raw_json in step so the next listing of this run does not count the pin as a new change.
+    const raw = JSON.parse(row.raw_json) as Record<string, unknown>;
+    raw['is_pinned'] = pinned;
+    this.stmt.updatePinned.run(pinned ? 1 : 0, JSON.stringify(raw), ctx.now, id);
+    this.journal(ctx, 'run', id, 'updated', ['is_pinned'], { is_pinned: !pinned }, { is_pinned: pinned });
+    return 1;
+  }
+
+  private restore(entity: Entity, id: number, removedAt: string, ctx: WriteContext): void {
+    const table = entity === 'run' ? 'runs' : 'projects';
+    this.sqlite.prepare(`UPDATE ${table} SET removed_upstream_at = NULL WHERE id = ?`).run(id);
+    this.journal(ctx, entity, id, 'updated', ['removed_upstream_at'], { removed_upstream_at: removedAt }, { removed_upstream_at: null });
+  }
+
+  private journal(
+    ctx: WriteContext,
+    entity: Entity,
+    id: number,
+    change: 'created' | 'updated' | 'removed',
+    fields: string[] | null,
+    before: FlatRecord | null,
+    after: FlatRecord | null,
+  ): void {
+    this.stmt.insertChange.run(
+      ctx.syncId, entity, id, change, ctx.now,
+      fields ? JSON.stringify(fields) : null,
+      before ? JSON.stringify(before) : null,
+      after ? JSON.stringify(after) : null,
+    );
+  }
+}
+
+function summarizeRun(run: Run): FlatRecord {
+  const a = run.attributes;
+  return { name: a.name, status: a.status, project_id: a.project_id, updated_at: a.updated_at };
+}
+
+function prepareStatements(db: Database.Database) {
+  const runSet = RUN_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ');
+  const projectSet = PROJECT_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ');
+  return {
+    selectRun: db.prepare('SELECT raw_json, removed_upstream_at FROM runs WHERE id = ?'),
+    upsertRun: db.prepare(
+      `INSERT INTO runs (id, ${RUN_COLUMNS.join(', ')}, first_seen_at, last_synced_at, removed_upstream_at, raw_json)
+       VALUES (@id, ${RUN_COLUMNS.map((c) => '@' + c).join(', ')}, @now, @now, NULL, @raw_json)
+       ON CONFLICT(id) DO UPDATE SET ${runSet}, last_synced_at = excluded.last_synced_at, removed_upstream_at = NULL, raw_json = excluded.raw_json`,
+    ),
+    deleteRunParams: db.prepare('DELETE FROM run_params WHERE run_id = ?'),
+    deleteRunTags: db.prepare('DELETE FROM run_tags WHERE run_id = ?'),
+    deleteRunMetrics: db.prepare('DELETE FROM run_metrics WHERE run_id = ?'),
+    // OR IGNORE/REPLACE: a duplicated key inside one record must not abort the page.
+    insertRunParam: db.prepare('INSERT OR REPLACE INTO run_params (run_id, key, value) VALUES (?, ?, ?)'),
+    insertRunTag: db.prepare('INSERT OR IGNORE INTO run_tags (run_id, key, value) VALUES (?, ?, ?)'),
+    insertRunMetric: db.prepare(
+      'INSERT OR REPLACE INTO run_metrics (run_id, key, count, first_step, last_step, latest, min, max, mean, stddev) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    selectProject: db.prepare('SELECT raw_json, removed_upstream_at FROM projects WHERE id = ?'),
+    upsertProject: db.prepare(
+      `INSERT INTO projects (id, ${PROJECT_COLUMNS.join(', ')}, first_seen_at, last_synced_at, removed_upstream_at, raw_json)
+       VALUES (@id, ${PROJECT_COLUMNS.map((c) => '@' + c).join(', ')}, @now, @now, NULL, @raw_json)
+       ON CONFLICT(id) DO UPDATE SET ${projectSet}, last_synced_at = excluded.last_synced_at, removed_upstream_at = NULL, raw_json = excluded.raw_json`,
+    ),
+    deleteProjectTags: db.prepare('DELETE FROM project_tags WHERE project_id = ?'),
+    insertProjectTag: db.prepare('INSERT OR IGNORE INTO project_tags (project_id, key, value) VALUES (?, ?, ?)'),
+    markSeen: db.prepare('INSERT OR IGNORE INTO sync_seen (entity, id) VALUES (?, ?)'),
+    selectParent: db.prepare('SELECT parent_run_id FROM runs WHERE id = ?'),
+    updateParent: db.prepare('UPDATE runs SET parent_run_id = ? WHERE id = ?'),
+    deleteRunArtifacts: db.prepare('DELETE FROM run_artifacts WHERE run_id = ?'),
+    insertRunArtifact: db.prepare('INSERT OR REPLACE INTO run_artifacts (run_id, path, is_dir, file_size, path_in_project) VALUES (?, ?, ?, ?, ?)'),
+    setArtifactsListedFor: db.prepare('UPDATE runs SET artifacts_listed_for = ? WHERE id = ?'),
+    deleteProjectArtifacts: db.prepare('DELETE FROM project_artifacts WHERE project_id = ?'),
+    insertProjectArtifact: db.prepare(
+      'INSERT OR REPLACE INTO project_artifacts (project_id, artifact_path, filename, file_size, created_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    selectPinned: db.prepare('SELECT is_pinned, raw_json FROM runs WHERE id = ?'),
+    updatePinned: db.prepare('UPDATE runs SET is_pinned = ?, raw_json = ?, last_synced_at = ? WHERE id = ?'),
+    insertChange: db.prepare(
+      'INSERT INTO changes (sync_id, entity, entity_id, change, changed_at, fields, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+  };
+}

@@ -1,0 +1,272 @@
+// The mirror's tables: a user-facing contract (people write SQL against them).
+// Column names follow the API's attribute names; times are ISO-8601 UTC text, booleans 0/1.
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, real, sqliteTable, sqliteView, text } from 'drizzle-orm/sqlite-core';
+
+const bookkeeping = {
+  /** when the mirror first saw this row upstream */
+  first_seen_at: text('first_seen_at').notNull(),
+  /** when the row's content was last written from upstream (unchanged rows are not rewritten) */
+  last_synced_at: text('last_synced_at').notNull(),
+  /** set when a complete upstream listing no longer contained the row; cleared if it comes back */
+  removed_upstream_at: text('removed_upstream_at'),
+  /** the last attributes object received, as JSON (kept whole: the API is in preview and grows) */
+  raw_json: text('raw_json').notNull(),
+};
+
+export const projects = sqliteTable(
+  'projects',
+  {
+    id: integer('id').primaryKey(),
+    name: text('name').notNull(),
+    description: text('description').notNull(),
+    owner_id: text('owner_id'),
+    artifact_storage_location: text('artifact_storage_location').notNull(),
+    external_url: text('external_url'),
+    is_starred: integer('is_starred').notNull(),
+    created_at: text('created_at').notNull(),
+    updated_at: text('updated_at').notNull(),
+    deleted_at: text('deleted_at'),
+    ...bookkeeping,
+  },
+  (t) => [index('projects_updated_at_idx').on(t.updated_at), index('projects_name_idx').on(t.name)],
+);
+
+export const projectTags = sqliteTable(
+  'project_tags',
+  {
+    project_id: integer('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.project_id, t.key, t.value] }), index('project_tags_key_value_idx').on(t.key, t.value)],
+);
+
+export const runs = sqliteTable(
+  'runs',
+  {
+    id: integer('id').primaryKey(),
+    // No foreign key to projects: the org-wide run list may mention a project before the project list does.
+    project_id: integer('project_id').notNull(),
+    parent_run_id: integer('parent_run_id'),
+    name: text('name').notNull(),
+    description: text('description').notNull(),
+    status: text('status').notNull(),
+    owner_id: text('owner_id'),
+    has_children: integer('has_children').notNull(),
+    is_pinned: integer('is_pinned').notNull(),
+    mlflow_artifact_location: text('mlflow_artifact_location').notNull(),
+    external_url: text('external_url'),
+    created_at: text('created_at').notNull(),
+    started_at: text('started_at').notNull(),
+    updated_at: text('updated_at').notNull(),
+    completed_at: text('completed_at'),
+    deleted_at: text('deleted_at'),
+    duration: real('duration'),
+    ...bookkeeping,
+    /** the run's updated_at when its artifact listing was last fetched (NULL: never listed) */
+    artifacts_listed_for: text('artifacts_listed_for'),
+  },
+  (t) => [
+    index('runs_project_status_idx').on(t.project_id, t.status),
+    index('runs_status_idx').on(t.status),
+    index('runs_updated_at_idx').on(t.updated_at),
+    index('runs_created_at_idx').on(t.created_at),
+    index('runs_parent_idx').on(t.parent_run_id),
+  ],
+);
+
+export const runParams = sqliteTable(
+  'run_params',
+  {
+    run_id: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.run_id, t.key] }), index('run_params_key_value_idx').on(t.key, t.value)],
+);
+
+export const runTags = sqliteTable(
+  'run_tags',
+  {
+    run_id: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.run_id, t.key, t.value] }), index('run_tags_key_value_idx').on(t.key, t.value)],
+);
+
+export const runMetrics = sqliteTable(
+  'run_metrics',
+  {
+    run_id: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    count: integer('count').notNull(),
+    first_step: integer('first_step'),
+    last_step: integer('last_step'),
+    latest: real('latest'),
+    min: real('min'),
+    max: real('max'),
+    mean: real('mean'),
+    stddev: real('stddev'),
+  },
+  (t) => [primaryKey({ columns: [t.run_id, t.key] }), index('run_metrics_key_latest_idx').on(t.key, t.latest)],
+);
+
+export const runArtifacts = sqliteTable(
+  'run_artifacts',
+  {
+    run_id: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    path: text('path').notNull(),
+    is_dir: integer('is_dir').notNull(),
+    file_size: integer('file_size'),
+    path_in_project: text('path_in_project'),
+  },
+  (t) => [primaryKey({ columns: [t.run_id, t.path] })],
+);
+
+export const projectArtifacts = sqliteTable(
+  'project_artifacts',
+  {
+    project_id: integer('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    artifact_path: text('artifact_path').notNull(),
+    filename: text('filename').notNull(),
+    file_size: integer('file_size'),
+    created_at: text('created_at'),
+  },
+  (t) => [primaryKey({ columns: [t.project_id, t.artifact_path, t.filename] })],
+);
+
+export const syncRuns = sqliteTable(
+  'sync_runs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** full | incremental */
+    kind: text('kind').notNull(),
+    started_at: text('started_at').notNull(),
+    finished_at: text('finished_at'),
+    /** running | succeeded | failed | interrupted */
+    status: text('status').notNull(),
+    requests: integer('requests').notNull().default(0),
+    retries: integer('retries').notNull().default(0),
+    rate_limited: integer('rate_limited').notNull().default(0),
+    pages: integer('pages').notNull().default(0),
+    inserted: integer('inserted').notNull().default(0),
+    updated: integer('updated').notNull().default(0),
+    removed: integer('removed').notNull().default(0),
+    error: text('error'),
+    /** records skipped because upstream kept sending them invalid (see skipped_records) */
+    skipped: integer('skipped').notNull().default(0),
+    skipped_records: text('skipped_records'),
+    /** JSON {resource: requests} — where the request budget went */
+    requests_by_resource: text('requests_by_resource'),
+    rate_limit_wait_ms: integer('rate_limit_wait_ms').notNull().default(0),
+    bytes: integer('bytes').notNull().default(0),
+    pid: integer('pid'),
+    /** the pass this one resumed from a checkpoint, if any */
+    resumed_from: integer('resumed_from'),
+  },
+  (t) => [index('sync_runs_status_idx').on(t.status, t.started_at)],
+);
+
+export const changes = sqliteTable(
+  'changes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    sync_id: integer('sync_id').notNull(),
+    /** project | run */
+    entity: text('entity').notNull(),
+    entity_id: integer('entity_id').notNull(),
+    /** created | updated | removed */
+    change: text('change').notNull(),
+    changed_at: text('changed_at').notNull(),
+    /** JSON array of the changed field names (updated only) */
+    fields: text('fields'),
+    /** JSON object: the changed fields' values before / after */
+    before: text('before'),
+    after: text('after'),
+  },
+  (t) => [
+    index('changes_changed_at_idx').on(t.changed_at),
+    index('changes_entity_idx').on(t.entity, t.entity_id),
+    index('changes_sync_idx').on(t.sync_id),
+  ],
+);
+
+export const syncState = sqliteTable('sync_state', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updated_at: text('updated_at').notNull(),
+});
+
+/** Ids seen by the current full pass's listings; persisted so a resumed pass keeps what it saw. */
+export const syncSeen = sqliteTable(
+  'sync_seen',
+  {
+    entity: text('entity').notNull(),
+    id: integer('id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.entity, t.id] })],
+);
+
+/** At most one row: the writer holding the database (pid, since when). */
+export const syncLock = sqliteTable('sync_lock', {
+  id: integer('id').primaryKey(),
+  pid: integer('pid').notNull(),
+  hostname: text('hostname').notNull(),
+  command: text('command').notNull(),
+  started_at: text('started_at').notNull(),
+});
+
+// Facets derived from local tables, never fetched run by run.
+export const facetKeys = sqliteView('facet_keys', {
+  project_id: integer('project_id').notNull(),
+  facet_type: text('facet_type').notNull(),
+  facet_name: text('facet_name').notNull(),
+  runs: integer('runs').notNull(),
+}).as(
+  sql`SELECT r.project_id AS project_id, 'parameter' AS facet_type, p.key AS facet_name, COUNT(*) AS runs
+      FROM run_params p JOIN runs r ON r.id = p.run_id WHERE r.removed_upstream_at IS NULL GROUP BY r.project_id, p.key
+      UNION ALL
+      SELECT r.project_id, 'tag', t.key, COUNT(DISTINCT t.run_id)
+      FROM run_tags t JOIN runs r ON r.id = t.run_id WHERE r.removed_upstream_at IS NULL GROUP BY r.project_id, t.key
+      UNION ALL
+      SELECT r.project_id, 'metric', m.key, COUNT(*)
+      FROM run_metrics m JOIN runs r ON r.id = m.run_id WHERE r.removed_upstream_at IS NULL GROUP BY r.project_id, m.key`,
+);
+
+export const facetValues = sqliteView('facet_values', {
+  project_id: integer('project_id').notNull(),
+  facet_type: text('facet_type').notNull(),
+  facet_name: text('facet_name').notNull(),
+  value: text('value').notNull(),
+  runs: integer('runs').notNull(),
+}).as(
+  sql`SELECT r.project_id AS project_id, 'parameter' AS facet_type, p.key AS facet_name, p.value AS value, COUNT(*) AS runs
+      FROM run_params p JOIN runs r ON r.id = p.run_id WHERE r.removed_upstream_at IS NULL GROUP BY r.project_id, p.key, p.value
+      UNION ALL
+      SELECT r.project_id, 'tag', t.key, t.value, COUNT(*)
+      FROM run_tags t JOIN runs r ON r.id = t.run_id WHERE r.removed_upstream_at IS NULL GROUP BY r.project_id, t.key, t.value`,
+);
+
+export const projectFacetValues = sqliteView('project_facet_values', {
+  facet_type: text('facet_type').notNull(),
+  facet_name: text('facet_name').notNull(),
+  value: text('value').notNull(),
+  projects: integer('projects').notNull(),
+}).as(
+  sql`SELECT 'tag' AS facet_type, t.key AS facet_name, t.value AS value, COUNT(*) AS projects
+      FROM project_tags t JOIN projects p ON p.id = t.project_id WHERE p.removed_upstream_at IS NULL GROUP BY t.key, t.value`,
+);

@@ -1,0 +1,97 @@
+import type { Store } from './open.js';
+
+export type SyncKind = 'full' | 'incremental';
+export type SyncStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
+
+/** The counters a pass reports in its sync_runs row. */
+export interface SyncCounters {
+  requests: number;
+  retries: number;
+  rate_limited: number;
+  pages: number;
+  inserted: number;
+  updated: number;
+  removed: number;
+  skipped: number;
+  skipped_records: unknown[];
+  requests_by_resource: Record<string, number>;
+  rate_limit_wait_ms: number;
+  bytes: number;
+}
+
+export interface SyncRunRow {
+  id: number;
+  kind: SyncKind;
+  started_at: string;
+  finished_at: string | null;
+  status: SyncStatus;
+  requests: number;
+  pages: number;
+  inserted: number;
+  updated: number;
+  removed: number;
+  skipped: number;
+  error: string | null;
+}
+
+/** Opens a sync_runs row in status running and returns its id. */
+export function startSyncRun(store: Store, kind: SyncKind, startedAt: string, resumedFrom: number | null): number {
+  const info = store.sqlite
+    .prepare(`INSERT INTO sync_runs (kind, started_at, status, pid, resumed_from) VALUES (?, ?, 'running', ?, ?)`)
+    .run(kind, startedAt, process.pid, resumedFrom);
+  return Number(info.lastInsertRowid);
+}
+
+/** Writes the pass's counters so far (called with each checkpoint, so a killed pass still shows its progress). */
+export function recordSyncProgress(store: Store, id: number, c: SyncCounters): void {
+  store.sqlite
+    .prepare(
+      `UPDATE sync_runs SET requests = ?, retries = ?, rate_limited = ?, pages = ?, inserted = ?, updated = ?, removed = ?,
+       skipped = ?, skipped_records = ?, requests_by_resource = ?, rate_limit_wait_ms = ?, bytes = ? WHERE id = ?`,
+    )
+    .run(
+      c.requests, c.retries, c.rate_limited, c.pages, c.inserted, c.updated, c.removed, c.skipped,
+      c.skipped_records.length > 0 ? JSON.stringify(c.skipped_records) : null,
+      JSON.stringify(c.requests_by_resource), Math.round(c.rate_limit_wait_ms), c.bytes, id,
+    );
+}
+
+/** Closes a sync_runs row with its final status. */
+export function finishSyncRun(store: Store, id: number, status: Exclude<SyncStatus, 'running'>, finishedAt: string, error: string | null): void {
+  store.sqlite.prepare('UPDATE sync_runs SET status = ?, finished_at = ?, error = ? WHERE id = ?').run(status, finishedAt, error, id);
+}
+
+/** Marks passes left 'running' by a dead process (killed, crashed) as interrupted. Call while holding the writer lock. */
+export function markAbandonedSyncRuns(store: Store, now: string): number {
+  return store.sqlite
+    .prepare(`UPDATE sync_runs SET status = 'interrupted', finished_at = ?, error = 'the process stopped before the pass finished' WHERE status = 'running' AND (pid IS NULL OR pid <> ?)`)
+    .run(now, process.pid).changes;
+}
+
+/** The newest pass of a kind with a given status, if any. */
+export function lastSyncRun(store: Store, filter: { kind?: SyncKind; status?: SyncStatus } = {}): SyncRunRow | undefined {
+  const where: string[] = [];
+  const args: string[] = [];
+  if (filter.kind) (where.push('kind = ?'), args.push(filter.kind));
+  if (filter.status) (where.push('status = ?'), args.push(filter.status));
+  return store.sqlite
+    .prepare(`SELECT * FROM sync_runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT 1`)
+    .get(...args) as SyncRunRow | undefined;
+}
+
+/** Reads a JSON value from sync_state. */
+export function readState<T>(store: Store, key: string): T | undefined {
+  const row = store.sqlite.prepare('SELECT value FROM sync_state WHERE key = ?').get(key) as { value: string } | undefined;
+  return row ? (JSON.parse(row.value) as T) : undefined;
+}
+
+/** Writes (or with undefined, deletes) a JSON value in sync_state. */
+export function writeState(store: Store, key: string, value: unknown, now: string): void {
+  if (value === undefined) {
+    store.sqlite.prepare('DELETE FROM sync_state WHERE key = ?').run(key);
+    return;
+  }
+  store.sqlite
+    .prepare('INSERT INTO sync_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+    .run(key, JSON.stringify(value), now);
+}

@@ -1,0 +1,103 @@
+import type { Logger } from 'pino';
+import type { ModelLabClient } from '../api/index.js';
+import { MirrorWriter, recordSyncProgress, writeState, type Store, type SyncCounters, type WriteContext } from '../store/index.js';
+import type { ProgressSink, SyncPhase } from './progress.js';
+import type { SyncOptions } from './options.js';
+
+/** Where an interrupted full pass resumes; committed with every page. */
+export interface Checkpoint {
+  kind: 'full';
+  /** the sync_runs id of the pass that started this walk */
+  origin: number;
+  startedAt: string;
+  phase: SyncPhase;
+  /** next page of the current paged phase */
+  page: number;
+  /** the listing's total at the last page read */
+  total: number;
+  /** highest updated_at seen so far, for the next incremental pass's watermark */
+  maxRunUpdatedAt: string | null;
+  maxProjectUpdatedAt: string | null;
+  /** records skipped in this walk: removals are then not trusted */
+  skippedRuns: number;
+  skippedProjects: number;
+  projectIds: number[];
+}
+
+export const CHECKPOINT_KEY = 'checkpoint';
+export const WATERMARK_KEY = 'watermark';
+
+/** Everything the phases of one pass share. */
+export class PassContext {
+  readonly writer: MirrorWriter;
+  readonly write: WriteContext;
+  readonly counters: SyncCounters = {
+    requests: 0, retries: 0, rate_limited: 0, pages: 0, inserted: 0, updated: 0, removed: 0, skipped: 0,
+    skipped_records: [], requests_by_resource: {}, rate_limit_wait_ms: 0, bytes: 0,
+  };
+  private readonly baseStats: ReturnType<ModelLabClient['stats']>;
+  private phaseStart = 0;
+
+  constructor(
+    readonly store: Store,
+    readonly client: ModelLabClient,
+    readonly log: Logger,
+    readonly progress: ProgressSink,
+    readonly options: SyncOptions,
+    readonly syncId: number,
+    readonly now: () => string,
+  ) {
+    this.writer = new MirrorWriter(store);
+    this.write = { syncId, now: now() };
+    this.baseStats = structuredClone(client.stats());
+  }
+
+  /** Starts counting requests against a phase (requests_by_resource). */
+  beginPhase(phase: SyncPhase): void {
+    this.phaseStart = this.client.stats().requests;
+    this.report(phase, 0, 0);
+  }
+
+  /** Closes a phase's request count. */
+  endPhase(phase: SyncPhase): void {
+    const used = this.client.stats().requests - this.phaseStart;
+    this.counters.requests_by_resource[phase] = (this.counters.requests_by_resource[phase] ?? 0) + used;
+  }
+
+  /** Adds a save outcome to the pass's counters. */
+  count(outcome: 'created' | 'updated' | 'unchanged'): void {
+    if (outcome === 'created') this.counters.inserted++;
+    else if (outcome === 'updated') this.counters.updated++;
+  }
+
+  /** Refreshes the request counters from the client and writes them to sync_runs (inside the caller's transaction). */
+  flushCounters(): void {
+    const s = this.client.stats();
+    this.counters.requests = s.requests - this.baseStats.requests;
+    this.counters.retries = s.retries - this.baseStats.retries;
+    this.counters.rate_limited = s.rateLimited - this.baseStats.rateLimited;
+    this.counters.bytes = s.bytes - this.baseStats.bytes;
+    this.counters.rate_limit_wait_ms = s.waitMs - this.baseStats.waitMs;
+    recordSyncProgress(this.store, this.syncId, this.counters);
+  }
+
+  /** Commits the checkpoint (inside the caller's transaction, with the page it follows). */
+  saveCheckpoint(checkpoint: Checkpoint | undefined): void {
+    writeState(this.store, CHECKPOINT_KEY, checkpoint, this.now());
+    this.flushCounters();
+  }
+
+  /** Sends a progress snapshot. */
+  report(phase: SyncPhase, done: number, total: number): void {
+    const s = this.client.stats();
+    this.progress.update({
+      phase,
+      done,
+      total,
+      runs: this.counters.inserted + this.counters.updated,
+      pages: this.counters.pages,
+      requests: s.requests - this.baseStats.requests,
+      rateLimitWaitMs: s.waitMs - this.baseStats.waitMs,
+    });
+  }
+}
