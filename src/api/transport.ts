@@ -1,6 +1,7 @@
 // HTTP over one keep-alive undici Pool per origin, with timeouts and a response size cap.
 // Maps every transport failure to a typed ApiError; status codes are left to the caller.
 import { STATUS_CODES } from 'node:http';
+import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { AbortedError, BodyTooLargeError, NetworkError, TimeoutError } from './errors.js';
 import type { ApiErrorInit } from './errors.js';
@@ -99,18 +100,20 @@ export class Transport {
   }
 
   private async readBody(
-    body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown },
+    body: Readable,
     contentLength: string | string[] | undefined,
   ): Promise<Buffer> {
     const max = this.opts.maxBodyBytes;
     const declared = Number(Array.isArray(contentLength) ? contentLength[0] : contentLength);
+    // Destroying the stream makes it emit an error; it is ours, so swallow it instead of crashing.
+    body.on('error', () => undefined);
     if (Number.isFinite(declared) && declared > max) {
       body.destroy();
       throw new BodyLimitExceeded();
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of body) {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > max) {
         // Stop the transfer now rather than buffering the rest of an oversized body.
