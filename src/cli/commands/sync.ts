@@ -22,7 +22,8 @@ export function registerSyncCommand(program: Command): void {
     .option('--concurrency <n>', 'requests in flight (default: $MODELLAB_CONCURRENCY or 8)')
     .option('--rate-limit <n/s>', 'a static request cap such as 300/60, on top of the server-told budget')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
-    .action(async (flags: ConfigFlags) => {
+    .option('--json', 'print the result as one JSON object instead of a sentence')
+    .action(async (flags: ConfigFlags & { json?: boolean }) => {
       const config = loadConfig(process.env, flags);
       const tty = process.stderr.isTTY === true;
       // On a terminal the progress bar speaks; logs below warn would tear it.
@@ -36,7 +37,8 @@ export function registerSyncCommand(program: Command): void {
       try {
         const result = await runSync({ store: ctx.store, client: ctx.client, log, ...(progress ? { progress } : {}) }, config.sync, abort.signal);
         progress?.stop();
-        console.log(summarize(result));
+        const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+        console.log(flags.json ? JSON.stringify({ ...result, maxRssMb }) : summarize(result));
       } finally {
         progress?.stop();
         process.off('SIGINT', stop);
