@@ -272,7 +272,6 @@ class Client implements ModelLabClient {
       concurrency: opts.queue.concurrency,
       ...(opts.queue.requestsPerPeriod ? { requestsPerPeriod: opts.queue.requestsPerPeriod } : {}),
       logger: this.log,
-      onWait: (_endpoint, ms) => this.recorder.addWait(ms),
     });
   }
 
@@ -479,7 +478,7 @@ class Client implements ModelLabClient {
   }
 
   stats() {
-    return this.recorder.snapshot();
+    return this.recorder.snapshot(this.scheduler.waitedMs);
   }
 
   async close(): Promise<void> {

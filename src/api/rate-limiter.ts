@@ -27,8 +27,6 @@ export interface SchedulerOptions {
   /** Extra wait added after a server-announced reset, to absorb clock and rounding skew. @default 25 */
   resetSlackMs?: number;
   logger?: Logger;
-  /** Called with every ms a request spent waiting for budget. */
-  onWait?: (endpoint: EndpointName, ms: number) => void;
 }
 
 const PRIORITY: Record<RequestPriority, number> = { interactive: 10, background: 0 };
@@ -69,6 +67,9 @@ export class RequestScheduler {
   private readonly endpointBucket = new Map<EndpointName, Bucket>();
   private readonly opts: SchedulerOptions & { resetSlackMs: number };
   private readonly timers = new Set<NodeJS.Timeout>();
+  private waiting = 0;
+  private waitStartedAt = 0;
+  private waitMsTotal = 0;
 
   constructor(opts: SchedulerOptions) {
     this.opts = { ...opts, resetSlackMs: opts.resetSlackMs ?? 25 };
@@ -121,9 +122,26 @@ export class RequestScheduler {
       );
       if ('value' in outcome) return outcome.value;
       // Out of budget: wait outside the queue so the slot serves other buckets and higher priorities.
-      await this.sleep(outcome.wait, signal);
-      this.opts.onWait?.(endpoint, outcome.wait);
+      this.beginWait();
+      try {
+        await this.sleep(outcome.wait, signal);
+      } finally {
+        this.endWait();
+      }
     }
+  }
+
+  /** Wall-clock ms during which at least one request was held for budget (pacing or a 429 pause). */
+  get waitedMs(): number {
+    return this.waitMsTotal + (this.waiting > 0 ? Date.now() - this.waitStartedAt : 0);
+  }
+
+  private beginWait(): void {
+    if (this.waiting++ === 0) this.waitStartedAt = Date.now();
+  }
+
+  private endWait(): void {
+    if (--this.waiting === 0) this.waitMsTotal += Date.now() - this.waitStartedAt;
   }
 
   /** Bucket state for tests and diagnostics. */
@@ -184,8 +202,9 @@ export class RequestScheduler {
           'HTTP 429: pausing every request of this rate-limit bucket until the window resets',
         );
       }
+      // The server's window ends at the reset: a fresh budget starts then, whatever we believed before.
       b.remaining = 0;
-      b.windowEnd = Math.max(b.windowEnd, until);
+      b.windowEnd = b.pausedUntil;
       b.lastServerRemaining = 0;
       return;
     }

@@ -9,22 +9,17 @@ export class StatsRecorder {
   private readonly byEndpoint = Object.fromEntries(
     ENDPOINT_NAMES.map((n) => [n, { requests: 0, retries: 0, rateLimited: 0, bytes: 0 }]),
   ) as Record<EndpointName, EndpointStats>;
-  private waitMs = 0;
 
   add(endpoint: EndpointName, counter: Counter, n = 1): void {
     this.total[counter] += n;
     this.byEndpoint[endpoint][counter] += n;
   }
 
-  addWait(ms: number): void {
-    this.waitMs += ms;
-  }
-
-  /** A deep copy, so callers can diff snapshots. */
-  snapshot(): ClientStats {
+  /** A deep copy, so callers can diff snapshots; waitMs comes from the scheduler. */
+  snapshot(waitMs: number): ClientStats {
     const byEndpoint = Object.fromEntries(
       Object.entries(this.byEndpoint).map(([k, v]) => [k, { ...v }]),
     ) as Record<EndpointName, EndpointStats>;
-    return { ...this.total, waitMs: Math.round(this.waitMs), byEndpoint };
+    return { ...this.total, waitMs: Math.round(waitMs), byEndpoint };
   }
 }
