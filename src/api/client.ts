@@ -275,8 +275,12 @@ class Client implements ModelLabClient {
     });
   }
 
-  /** Sends with retries; resolves with the raw 2xx response or rejects with an ApiError. */
-  private async send<E extends EndpointName>(spec: CallSpec<E>, opts: CallOptions = {}): Promise<RawResponse> {
+  /** Sends with retries; resolves with `parse` of the 2xx response or rejects with an ApiError. */
+  private async send<E extends EndpointName, T = RawResponse>(
+    spec: CallSpec<E>,
+    opts: CallOptions = {},
+    parse: (res: RawResponse, path: string) => T = (res) => res as T,
+  ): Promise<T> {
     const route = ROUTES[spec.endpoint];
     const path = this.basePath + buildPath(spec.endpoint, spec.params, spec.query);
     const ctx = { endpoint: spec.endpoint, method: route.method, path };
@@ -297,8 +301,9 @@ class Client implements ModelLabClient {
           },
           signal,
         );
-        if (res.status >= 200 && res.status < 300) return res;
-        throw this.statusError(ctx, res);
+        if (res.status < 200 || res.status >= 300) throw this.statusError(ctx, res);
+        // Parsing inside the loop lets a malformed or truncated body be retried like other transient failures.
+        return parse(res, path);
       } catch (raw) {
         const err = this.normalize(raw, ctx, signal);
         err.attempt = attempt;
@@ -346,24 +351,25 @@ class Client implements ModelLabClient {
     return new HttpError(init);
   }
 
-  private async json<E extends JsonEndpoint>(spec: CallSpec<E>, opts?: CallOptions): Promise<ResponseOf<E>> {
-    const res = await this.send(spec, opts);
-    const ctx = { endpoint: spec.endpoint, method: ROUTES[spec.endpoint].method, path: '' };
-    ctx.path = this.basePath + buildPath(spec.endpoint, spec.params, spec.query);
+  private json<E extends JsonEndpoint>(spec: CallSpec<E>, opts?: CallOptions): Promise<ResponseOf<E>> {
+    return this.send(spec, opts, (res, path) => this.parseJson(spec, res, path));
+  }
+
+  private parseJson<E extends JsonEndpoint>(spec: CallSpec<E>, res: RawResponse, path: string): ResponseOf<E> {
+    const ctx = { endpoint: spec.endpoint, method: ROUTES[spec.endpoint].method, path, status: res.status };
     const page = spec.page === undefined ? {} : { page: spec.page };
     let parsed: unknown;
     try {
       parsed = JSON.parse(res.body.toString('utf8'));
     } catch (e) {
       const why = res.body.length === 0 ? 'empty body' : `unparseable JSON (${(e as Error).message})`;
-      throw new InvalidResponseError({ ...ctx, ...page, status: res.status, pointer: '', problem: why });
+      throw new InvalidResponseError({ ...ctx, ...page, pointer: '', problem: redact(why, this.secrets) });
     }
     const result = validate(RESPONSE_SCHEMAS[spec.endpoint], parsed);
     if (!result.ok) {
       throw new InvalidResponseError({
         ...ctx,
         ...page,
-        status: res.status,
         pointer: result.error.pointer,
         problem: redact(result.error.problem, this.secrets),
       });
@@ -371,41 +377,22 @@ class Client implements ModelLabClient {
     return result.value as ResponseOf<E>;
   }
 
-  /** Runs the JSON call, retrying invalid bodies like other transient failures. */
-  private async jsonWithRetry<E extends JsonEndpoint>(spec: CallSpec<E>, opts?: CallOptions): Promise<ResponseOf<E>> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.json(spec, opts);
-      } catch (err) {
-        if (!(err instanceof InvalidResponseError) || attempt > this.opts.retry.maxRetries) throw err;
-        this.recorder.add(spec.endpoint, 'retries');
-        const delay = backoffDelay(attempt, this.opts.retry);
-        this.log.debug(
-          { endpoint: spec.endpoint, page: err.page, pointer: err.pointer, attempt, delayMs: delay },
-          'retrying after an invalid response',
-        );
-        await sleep(delay, opts?.signal).catch(() => undefined);
-        if (opts?.signal?.aborted) throw new AbortedError({ endpoint: err.endpoint, method: err.method, path: err.path });
-      }
-    }
-  }
-
   async listProjects(query: ProjectListQuery = {}, opts?: CallOptions): Promise<Page<Project>> {
     const { number, size } = pageArgs(query);
-    return this.jsonWithRetry({ endpoint: 'listProjects', params: {}, query: projectQuery(query, number, size), page: number }, opts);
+    return this.json({ endpoint: 'listProjects', params: {}, query: projectQuery(query, number, size), page: number }, opts);
   }
 
   async getProject(projectId: number | string, opts?: CallOptions): Promise<Project> {
-    return (await this.jsonWithRetry({ endpoint: 'getProject', params: { project_id: projectId } }, opts)).data;
+    return (await this.json({ endpoint: 'getProject', params: { project_id: projectId } }, opts)).data;
   }
 
   async getProjectFacetKeys(opts?: CallOptions): Promise<FacetKeys> {
-    return (await this.jsonWithRetry({ endpoint: 'getProjectFacetKeys', params: {} }, opts)).data;
+    return (await this.json({ endpoint: 'getProjectFacetKeys', params: {} }, opts)).data;
   }
 
   async getProjectFacetValues(facetName: string, facetType: 'tag' = 'tag', opts?: CallOptions): Promise<FacetValues> {
     const query = { facet_type: facetType, facet_name: facetName };
-    return (await this.jsonWithRetry({ endpoint: 'getProjectFacetValues', params: {}, query }, opts)).data;
+    return (await this.json({ endpoint: 'getProjectFacetValues', params: {}, query }, opts)).data;
   }
 
   async starProject(projectId: number | string, opts?: CallOptions): Promise<void> {
@@ -418,11 +405,11 @@ class Client implements ModelLabClient {
 
   async listRuns(query: RunListQuery = {}, opts?: CallOptions): Promise<Page<Run>> {
     const { number, size } = pageArgs(query);
-    return this.jsonWithRetry({ endpoint: 'listRuns', params: {}, query: runQuery(query, number, size), page: number }, opts);
+    return this.json({ endpoint: 'listRuns', params: {}, query: runQuery(query, number, size), page: number }, opts);
   }
 
   async getRun(runId: number | string, opts?: CallOptions): Promise<Run> {
-    return (await this.jsonWithRetry({ endpoint: 'getRun', params: { run_id: runId } }, opts)).data;
+    return (await this.json({ endpoint: 'getRun', params: { run_id: runId } }, opts)).data;
   }
 
   async deleteRun(runId: number | string, opts?: CallOptions): Promise<void> {
@@ -439,7 +426,7 @@ class Client implements ModelLabClient {
 
   async getFacetKeys(projectId: number | string, opts?: CallOptions): Promise<FacetKeys> {
     const query = { 'filter[project_id]': projectId };
-    return (await this.jsonWithRetry({ endpoint: 'getFacetKeys', params: {}, query }, opts)).data;
+    return (await this.json({ endpoint: 'getFacetKeys', params: {}, query }, opts)).data;
   }
 
   async getFacetValues(
@@ -449,16 +436,16 @@ class Client implements ModelLabClient {
     opts?: CallOptions,
   ): Promise<FacetValues> {
     const query = { 'filter[project_id]': projectId, facet_type: facetType, facet_name: facetName };
-    return (await this.jsonWithRetry({ endpoint: 'getFacetValues', params: {}, query }, opts)).data;
+    return (await this.json({ endpoint: 'getFacetValues', params: {}, query }, opts)).data;
   }
 
   async listRunArtifacts(runId: number | string, path?: string, opts?: CallOptions): Promise<RunArtifacts> {
     const query = { path };
-    return (await this.jsonWithRetry({ endpoint: 'listRunArtifacts', params: { run_id: runId }, query }, opts)).data;
+    return (await this.json({ endpoint: 'listRunArtifacts', params: { run_id: runId }, query }, opts)).data;
   }
 
   async listProjectArtifacts(projectId: number | string, opts?: CallOptions): Promise<ProjectFiles> {
-    return (await this.jsonWithRetry({ endpoint: 'listProjectArtifacts', params: { project_id: projectId } }, opts)).data;
+    return (await this.json({ endpoint: 'listProjectArtifacts', params: { project_id: projectId } }, opts)).data;
   }
 
   async getArtifactContent(projectId: number | string, artifactPath: string, opts?: CallOptions): Promise<Uint8Array> {
