@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import { startEmulator, type EmulatorOptions } from '../../emulator/index.js';
+
+interface EmulatorFlags {
+  port?: string;
+  host?: string;
+  projects?: string;
+  runs?: string;
+  seed?: string;
+  apiKey?: string;
+  appKey?: string;
+  rateLimit?: string;
+  faultRate?: string;
+  latency?: string;
+  resetRate?: string;
+  malformedRate?: string;
+}
+
+/** Adds `emulator`: serves a seeded Model Lab API on localhost until SIGINT/SIGTERM. */
+export function registerEmulatorCommand(program: Command): void {
+  program
+    .command('emulator')
+    .description('serve a local, seeded Model Lab API emulator (for tests, demos and benchmarks)')
+    .option('--port <n>', 'port to listen on; 0 picks a free one (default 0)')
+    .option('--host <host>', 'interface to bind (default 127.0.0.1)')
+    .option('--projects <n>', 'seeded projects (default 10)')
+    .option('--runs <n>', 'seeded runs (default 1000)')
+    .option('--seed <n>', 'seed of the generated data (default 1)')
+    .option('--api-key <key>', 'require this DD-API-KEY (default: any non-empty key)')
+    .option('--app-key <key>', 'require this DD-APPLICATION-KEY (default: any non-empty key)')
+    .option('--rate-limit <n/seconds>', 'request budget per window, e.g. 300/60 (default 100000/10)')
+    .option('--fault-rate <f>', 'fraction of requests answered 500 (default 0)')
+    .option('--latency <ms>', 'added latency per request, ms or min-max for jitter (default 0)')
+    .option('--reset-rate <f>', 'fraction of requests whose connection is dropped (default 0)')
+    .option('--malformed-rate <f>', 'fraction of requests answered with cut JSON (default 0)')
+    .action(async (flags: EmulatorFlags) => {
+      const options = parseEmulatorFlags(flags);
+      const emulator = await startEmulator(options);
+      const { projectCount, runCount } = emulator.world.seeded;
+      console.log(`emulator listening on ${emulator.url} (projects=${projectCount}, runs=${runCount}, seed=${emulator.world.seeded.seed})`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+      await emulator.close();
+    });
+}
+
+/** Flags → options; every bad value is an error naming the flag and what it received. */
+export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorOptions {
+  const options: EmulatorOptions = {};
+  if (flags.port !== undefined) options.port = parseInteger('--port', flags.port, 0, 65535);
+  if (flags.host !== undefined) {
+    if (flags.host.trim() === '') throw new Error('--host must not be empty');
+    options.host = flags.host;
+  }
+  if (flags.projects !== undefined) options.projects = parseInteger('--projects', flags.projects, 1, 1_000_000);
+  if (flags.runs !== undefined) options.runs = parseInteger('--runs', flags.runs, 0, 100_000_000);
+  if (flags.seed !== undefined) options.seed = parseInteger('--seed', flags.seed, 0, Number.MAX_SAFE_INTEGER);
+  if (flags.apiKey !== undefined) options.apiKey = nonEmpty('--api-key', flags.apiKey);
+  if (flags.appKey !== undefined) options.appKey = nonEmpty('--app-key', flags.appKey);
+  if (flags.rateLimit !== undefined) {
+    const m = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(flags.rateLimit.trim());
+    if (!m || Number(m[1]) < 1 || !(Number(m[2]) > 0)) {
+      throw new Error(`--rate-limit must look like N/SECONDS with N ≥ 1 and SECONDS > 0 (e.g. 300/60), got ${JSON.stringify(flags.rateLimit)}`);
+    }
+    options.rateLimit = { limit: Number(m[1]), periodSec: Number(m[2]) };
+  }
+  if (flags.faultRate !== undefined) options.faultRate = parseFraction('--fault-rate', flags.faultRate);
+  if (flags.resetRate !== undefined) options.resetRate = parseFraction('--reset-rate', flags.resetRate);
+  if (flags.malformedRate !== undefined) options.malformedRate = parseFraction('--malformed-rate', flags.malformedRate);
+  if ((options.faultRate ?? 0) + (options.resetRate ?? 0) + (options.malformedRate ?? 0) > 1) {
+    throw new Error('--fault-rate + --reset-rate + --malformed-rate must not exceed 1');
+  }
+  if (flags.latency !== undefined) {
+    const m = /^(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?$/.exec(flags.latency.trim());
+    if (!m || (m[2] !== undefined && Number(m[2]) < Number(m[1]))) {
+      throw new Error(`--latency must be milliseconds (e.g. 50) or a range min-max (e.g. 20-80), got ${JSON.stringify(flags.latency)}`);
+    }
+    options.latencyMs = m[2] === undefined ? Number(m[1]) : { min: Number(m[1]), max: Number(m[2]) };
+  }
+  return options;
+}
+
+function parseInteger(flag: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n < min || n > max) throw new Error(`${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function parseFraction(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !(n >= 0 && n <= 1)) throw new Error(`${flag} must be a fraction from 0 to 1, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function nonEmpty(flag: string, raw: string): string {
+  if (raw.trim() === '') throw new Error(`${flag} must not be empty`);
+  return raw;
+}
