@@ -72,8 +72,14 @@ export function markAbandonedSyncRuns(store: Store, now: string): number {
 export function lastSyncRun(store: Store, filter: { kind?: SyncKind; status?: SyncStatus } = {}): SyncRunRow | undefined {
   const where: string[] = [];
   const args: string[] = [];
-  if (filter.kind) (where.push('kind = ?'), args.push(filter.kind));
-  if (filter.status) (where.push('status = ?'), args.push(filter.status));
+  if (filter.kind) {
+    where.push('kind = ?');
+    args.push(filter.kind);
+  }
+  if (filter.status) {
+    where.push('status = ?');
+    args.push(filter.status);
+  }
   return store.sqlite
     .prepare(`SELECT * FROM sync_runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT 1`)
     .get(...args) as SyncRunRow | undefined;

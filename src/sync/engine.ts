@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ModelLabClient } from '../api/index.js';
 import {
-  acquireWriterLock, finishSyncRun, lastSyncRun, markAbandonedSyncRuns, readState, startSyncRun, translateSqliteError, writeState,
+  acquireWriterLock, finishSyncRun, markAbandonedSyncRuns, readState, startSyncRun, translateSqliteError, writeState,
   type Store, type SyncCounters, type SyncKind,
 } from '../store/index.js';
 import { syncProjectArtifacts, syncRunArtifacts } from './artifacts.js';

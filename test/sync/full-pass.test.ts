@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { openStore } from '../../src/store/index.js';
+import { compareMirror, syncOnce, TEST_KEYS } from '../helpers/mirror.js';
+import { tmpDbPath } from '../helpers/tmp.js';
+
+describe('full pass', () => {
+  let emu: RunningEmulator;
+  const db = tmpDbPath();
+  beforeAll(async () => {
+    emu = await startEmulator({ port: 0, seed: 11, projects: 6, runs: 700, ...TEST_KEYS });
+  });
+  afterAll(async () => {
+    await emu.close();
+    db.cleanup();
+  });
+
+  it('mirrors every project, run, param, tag, metric, parent link and artifact', async () => {
+    const result = await syncOnce(emu.url, db.path);
+    expect(result.kind).toBe('full');
+    const cmp = compareMirror(emu.world, db.path);
+    expect(cmp.differences).toEqual([]);
+    expect(cmp.equal).toBe(true);
+    expect(cmp.runs).toBe(emu.world.counts().runs);
+
+    const store = openStore(db.path, { readonly: true });
+    try {
+      const row = store.sqlite.prepare('SELECT * FROM sync_runs WHERE id = ?').get(result.syncId) as Record<string, unknown>;
+      expect(row).toMatchObject({ kind: 'full', status: 'succeeded', inserted: result.counters.inserted, removed: 0, error: null });
+      expect(row['requests']).toBeGreaterThan(0);
+      expect(row['pages']).toBeGreaterThanOrEqual(7);
+      const byResource = JSON.parse(row['requests_by_resource'] as string) as Record<string, number>;
+      expect(byResource['runs']).toBe(7); // ceil(700 / 100): the minimum
+      expect(byResource['projects']).toBe(1);
+      // Parent links were learnt (the emulator makes some runs children of others).
+      expect(store.sqlite.prepare('SELECT COUNT(*) FROM runs WHERE parent_run_id IS NOT NULL').pluck().get()).toBeGreaterThan(0);
+      expect(store.sqlite.prepare('SELECT COUNT(*) FROM run_artifacts').pluck().get()).toBeGreaterThan(0);
+      expect(store.sqlite.prepare(`SELECT COUNT(*) FROM changes WHERE sync_id = ? AND change = 'created' AND entity = 'run'`).pluck().get(result.syncId)).toBe(700);
+      expect(store.sqlite.prepare('SELECT COUNT(*) FROM facet_keys').pluck().get()).toBeGreaterThan(0);
+      expect(store.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      store.close();
+    }
+  });
+
+  it('a second full pass with no upstream change writes and journals nothing, and relists no artifacts', async () => {
+    const result = await syncOnce(emu.url, db.path, { mode: 'full' });
+    expect(result.kind).toBe('full');
+    expect(result.counters).toMatchObject({ inserted: 0, updated: 0, removed: 0 });
+    expect(result.counters.requests_by_resource['run_artifacts'] ?? 0).toBe(0);
+    const store = openStore(db.path, { readonly: true });
+    try {
+      expect(store.sqlite.prepare('SELECT COUNT(*) FROM changes WHERE sync_id = ?').pluck().get(result.syncId)).toBe(0);
+    } finally {
+      store.close();
+    }
+    expect(compareMirror(emu.world, db.path).equal).toBe(true);
+  });
+
+  it('keeps secrets out of the database', async () => {
+    const store = openStore(db.path, { readonly: true });
+    try {
+      for (const table of ['sync_runs', 'sync_state', 'changes', 'sync_lock']) {
+        const dump = JSON.stringify(store.sqlite.prepare(`SELECT * FROM ${table}`).all());
+        expect(dump).not.toContain(TEST_KEYS.apiKey);
+        expect(dump).not.toContain(TEST_KEYS.appKey);
+      }
+    } finally {
+      store.close();
+    }
+  });
+});
