@@ -169,29 +169,33 @@ describe.skipIf(!startEmulator)('conformance with the emulator', () => {
     await c.close();
   });
 
-  it('(c) paces a long walk under the emulator budget without a 429', async () => {
+  it('(c) paces a 100-page walk under the emulator budget without a 429', async () => {
     const paced = await startEmulator!({
       port: 0,
       seed: 7,
       projects: 2,
-      runs: 400,
+      runs: 1000,
       apiKey: API_KEY,
       appKey: APP_KEY,
       faultRate: 0,
+      latencyMs: { min: 1, max: 15 },
       rateLimit: { limit: 15, periodSec: 1 },
     });
     const c = createClient({ baseUrl: paced.url, apiKey: API_KEY, appKey: APP_KEY, queue: { concurrency: 8 } });
     try {
-      const first = await c.listRuns({ size: 10 });
-      const pages = Math.min(40, Math.ceil(first.meta.page.total / 10));
-      await Promise.all(Array.from({ length: pages }, (_, i) => c.listRuns({ size: 10, number: i + 1 })));
+      // 60 pages 8 at a time (many in flight when the budget runs out), then 40 walked by the iterator.
+      await Promise.all(Array.from({ length: 60 }, (_, i) => c.listRuns({ size: 10, number: i + 41 })));
       let walked = 0;
-      for await (const _ of c.iterateRuns({ size: 10 })) if (++walked >= 20) break;
+      for await (const _ of c.iterateRuns({ size: 10 })) if (++walked >= 40) break;
       const s = c.stats();
+      const server = (paced.world as { stats(): { byEndpoint: Record<string, Record<string, number>> } }).stats();
+      const server429 = Object.values(server.byEndpoint).reduce((n, byStatus) => n + (byStatus['429'] ?? 0), 0);
       console.info(
-        `pacing (emulator): budget 15/1s, concurrency 8, ${s.requests} requests, 429s=${s.rateLimited}, waitMs=${s.waitMs}`,
+        `pacing (emulator): budget 15/1s, concurrency 8, ${s.requests} requests, 429s client=${s.rateLimited} server=${server429}, waitMs=${s.waitMs}`,
       );
+      expect(s.requests).toBe(100);
       expect(s.rateLimited).toBe(0);
+      expect(server429).toBe(0);
     } finally {
       await c.close();
       await paced.close();
