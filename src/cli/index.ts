@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerEmulatorCommand } from './commands/emulator.js';
 import { registerSyncCommand } from './commands/sync.js';
 
@@ -6,4 +7,5 @@ import { registerSyncCommand } from './commands/sync.js';
 export function registerCommands(program: Command): void {
   registerSyncCommand(program);
   registerEmulatorCommand(program);
+  registerDemoCommand(program);
 }

@@ -1,0 +1,106 @@
+import { rmSync } from 'node:fs';
+import type { Command } from 'commander';
+import pino from 'pino';
+import { createClient } from '../../api/index.js';
+import { startEmulator, type World } from '../../emulator/index.js';
+import { listChanges, runsByStatusPerProject, summarizeChanges, topRunsByMetric } from '../../query/index.js';
+import { createProgressBar } from '../../render/progress.js';
+import { formatTable } from '../../render/table.js';
+import { openStore, type Store } from '../../store/index.js';
+import { DEFAULT_SYNC_OPTIONS, runSync, type SyncResult } from '../../sync/index.js';
+import { summarize } from './sync.js';
+
+interface DemoFlags {
+  db: string;
+  runs: string;
+  projects: string;
+}
+
+/** Adds `demo`: emulator + full sync into ./data/demo.db + example offline queries, no account needed. */
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('mirror a realistic emulated organization into ./data/demo.db and answer questions from it offline')
+    .option('--db <path>', 'the demo database (recreated)', './data/demo.db')
+    .option('--runs <n>', 'runs in the emulated organization', '6000')
+    .option('--projects <n>', 'projects in the emulated organization', '24')
+    .action(async (flags: DemoFlags) => runDemo(flags));
+}
+
+async function runDemo(flags: DemoFlags): Promise<void> {
+  const runs = Number(flags.runs);
+  const projects = Number(flags.projects);
+  const emulator = await startEmulator({ port: 0, seed: 2026, runs, projects });
+  const log = pino({ level: 'warn' }, pino.destination(2));
+  const client = createClient({ baseUrl: emulator.url, apiKey: 'demo', appKey: 'demo', logger: log, queue: { concurrency: 16 } });
+  for (const suffix of ['', '-wal', '-shm']) rmSync(flags.db + suffix, { force: true });
+  const store = openStore(flags.db);
+  try {
+    console.log(`Model Lab API emulator on ${emulator.url}: ${projects} projects, ${runs} runs (seeded, no Datadog account needed)\n`);
+    console.log(`1. Full pass into ${flags.db}`);
+    const full = await syncWithProgress(store, client, log);
+    console.log(`   ${summarize(full)}\n`);
+
+    console.log('2. Offline answers from the mirror (no API calls)\n');
+    console.log('Runs by status, for the 6 largest projects:');
+    console.log(indent(formatTable(runsByStatusPerProject(store, 6) as unknown as Record<string, unknown>[])) + '\n');
+    console.log('Best runs by max accuracy:');
+    console.log(indent(formatTable(topRunsByMetric(store, 'accuracy', { stat: 'max', limit: 5 }) as unknown as Record<string, unknown>[])) + '\n');
+    console.log('Lowest final loss:');
+    console.log(indent(formatTable(topRunsByMetric(store, 'loss', { stat: 'latest', direction: 'asc', limit: 5 }) as unknown as Record<string, unknown>[])) + '\n');
+
+    const activity = simulateActivity(emulator.world);
+    console.log(`3. Meanwhile upstream: ${activity}`);
+    const incremental = await syncWithProgress(store, client, log);
+    console.log(`   ${summarize(incremental)}\n`);
+    console.log('What the incremental pass changed (the `changes` journal):');
+    console.log(indent(formatTable(summarizeChanges(store, incremental.syncId) as unknown as Record<string, unknown>[])) + '\n');
+    const examples = listChanges(store, incremental.syncId, 8, { distinct: true }).map((c) => ({
+      entity: c.entity,
+      id: c.entity_id,
+      change: c.change,
+      fields: c.fields ? (JSON.parse(c.fields) as string[]).slice(0, 4).join(', ') : '',
+      after: c.after ? truncate(c.after, 60) : '',
+    }));
+    console.log(indent(formatTable(examples)) + '\n');
+    console.log(`Try next:
+  sqlite3 ${flags.db} "SELECT status, COUNT(*) FROM runs GROUP BY status"
+  sqlite3 ${flags.db} "SELECT entity, entity_id, change, fields FROM changes ORDER BY id DESC LIMIT 20"
+  sqlite3 ${flags.db} "SELECT facet_name, COUNT(*) FROM facet_values WHERE facet_type = 'parameter' GROUP BY 1"
+  npx tsx src/cli.ts emulator --port 8080          # the emulator on its own, for curl
+  DD_API_KEY=… DD_APP_KEY=… DD_SITE=datadoghq.com npx tsx src/cli.ts sync --full   # your real organization`);
+  } finally {
+    store.close();
+    await client.close();
+    await emulator.close();
+  }
+}
+
+async function syncWithProgress(store: Store, client: ReturnType<typeof createClient>, log: pino.Logger): Promise<SyncResult> {
+  const progress = process.stderr.isTTY ? createProgressBar() : undefined;
+  try {
+    return await runSync({ store, client, log, ...(progress ? { progress } : {}) }, DEFAULT_SYNC_OPTIONS);
+  } finally {
+    progress?.stop();
+  }
+}
+
+// Some of what happens in a real organization between two passes.
+function simulateActivity(world: World): string {
+  const finished = world.advanceStatuses(40).length;
+  const parent = world.createRun({ projectId: 1, name: 'lr-sweep', status: 'running' });
+  for (let i = 0; i < 8; i++) world.createRun({ projectId: 1, parentId: Number(parent.id), name: `lr-sweep-trial-${i}`, params: [{ key: 'learning_rate', value: String(0.0005 * (i + 1)) }] });
+  world.updateRun(3, { description: 'rerun with the fixed tokenizer' });
+  world.pinRun(10);
+  world.starProject(2, true);
+  world.softDeleteRun(11);
+  return `${finished} runs finished, a sweep of 8 child runs started, a run edited, one pinned, a project starred, a run deleted`;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? text.slice(0, max - 1) + '…' : text;
+}
+
+function indent(text: string): string {
+  return text.replace(/^/gm, '   ');
+}

@@ -1,0 +1,5 @@
+// Public entry of offline queries over the mirror.
+export {
+  runsByStatusPerProject, topRunsByMetric, summarizeChanges, listChanges,
+  type StatusCount, type RankedRun, type ChangeSummary, type ChangeRow,
+} from './reports.js';
