@@ -5,8 +5,6 @@ import { createLogger } from '../../logger.js';
 import { createProgressBar } from '../../render/progress.js';
 import { runSync, type SyncResult } from '../../sync/index.js';
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
 /** Adds `sync [--full] [--project ID…]`. */
 export function registerSyncCommand(program: Command): void {
   program
@@ -14,11 +12,11 @@ export function registerSyncCommand(program: Command): void {
     .description('pull projects, runs, metric summaries and artifact listings into the SQLite mirror')
     .option('--full', 'a full pass (everything, plus removals); the default is incremental once a full pass has succeeded')
     .option('--incremental', 'an incremental pass (runs a full one first if none has succeeded yet)')
-    .option('--project <id>', 'limit the pass to a project (repeatable, or comma separated)', collect)
+    .option('--project <id...>', 'limit the pass to these projects (space or comma separated, repeatable)')
     .option('--db <path>', 'the mirror database (default: $MODELLAB_DB or ./data/mirror.db)')
     .option('--artifacts <policy>', 'run artifact listings: all | finished | changed | none (default: $MODELLAB_ARTIFACTS or all)')
     .option('--artifact-depth <n>', 'directory levels to descend in run artifact listings (default 3)')
-    .option('--artifact-project <id>', 'only list run artifacts of these projects (repeatable)', collect)
+    .option('--artifact-project <id...>', 'only list run artifacts of these projects')
     .option('--concurrency <n>', 'requests in flight (default: $MODELLAB_CONCURRENCY or 8)')
     .option('--rate-limit <n/s>', 'a static request cap such as 300/60, on top of the server-told budget')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
@@ -53,9 +51,14 @@ export function summarize(r: SyncResult): string {
   const c = r.counters;
   const resumed = r.resumedFrom !== null ? ` (resumed pass #${r.resumedFrom})` : '';
   const skipped = c.skipped > 0 ? `, ${c.skipped} bad records skipped` : '';
+  const byResource = Object.entries(c.requests_by_resource)
+    .filter(([, n]) => n > 0)
+    .map(([resource, n]) => `${resource} ${n}`)
+    .join(', ');
   return (
     `${r.kind} sync #${r.syncId}${resumed} succeeded in ${(r.durationMs / 1000).toFixed(1)}s: ` +
     `${c.inserted} inserted, ${c.updated} updated, ${c.removed} removed${skipped}; ` +
-    `${c.requests} requests (${c.pages} pages, ${c.retries} retries, ${c.rate_limited} rate-limited, waited ${(c.rate_limit_wait_ms / 1000).toFixed(1)}s)`
+    `${c.requests} requests (${c.pages} pages, ${c.retries} retries, ${c.rate_limited} rate-limited, waited ${(c.rate_limit_wait_ms / 1000).toFixed(1)}s)` +
+    (byResource ? ` — ${byResource}` : '')
   );
 }
