@@ -89,13 +89,7 @@ export class MirrorWriter {
       this.journal(ctx, 'run', id, 'created', null, null, summarizeRun(run));
       return 'created';
     }
-    const diff = diffRecords(flattenRun(JSON.parse(stored.raw_json)), flattenRun(run.attributes));
-    if (stored.removed_upstream_at !== null) {
-      diff.fields.push('removed_upstream_at');
-      diff.before['removed_upstream_at'] = stored.removed_upstream_at;
-      diff.after['removed_upstream_at'] = null;
-    }
-    if (diff.fields.length > 0) this.journal(ctx, 'run', id, 'updated', diff.fields, diff.before, diff.after);
+    this.journalUpdate(ctx, 'run', id, flattenRun(JSON.parse(stored.raw_json)), flattenRun(run.attributes), stored.removed_upstream_at);
     return 'updated';
   }
 
@@ -129,13 +123,7 @@ export class MirrorWriter {
       this.journal(ctx, 'project', id, 'created', null, null, { name: a.name, updated_at: a.updated_at });
       return 'created';
     }
-    const diff = diffRecords(flattenProject(JSON.parse(stored.raw_json)), flattenProject(a));
-    if (stored.removed_upstream_at !== null) {
-      diff.fields.push('removed_upstream_at');
-      diff.before['removed_upstream_at'] = stored.removed_upstream_at;
-      diff.after['removed_upstream_at'] = null;
-    }
-    if (diff.fields.length > 0) this.journal(ctx, 'project', id, 'updated', diff.fields, diff.before, diff.after);
+    this.journalUpdate(ctx, 'project', id, flattenProject(JSON.parse(stored.raw_json)), flattenProject(a), stored.removed_upstream_at);
     return 'updated';
   }
 
@@ -232,6 +220,15 @@ export class MirrorWriter {
     const table = entity === 'run' ? 'runs' : 'projects';
     this.sqlite.prepare(`UPDATE ${table} SET removed_upstream_at = NULL WHERE id = ?`).run(id);
     this.journal(ctx, entity, id, 'updated', ['removed_upstream_at'], { removed_upstream_at: removedAt }, { removed_upstream_at: null });
+  }
+
+  // A row that comes back after a removal also journals removed_upstream_at going back to null.
+  private journalUpdate(ctx: WriteContext, entity: Entity, id: number, before: FlatRecord, after: FlatRecord, removedAt: string | null): void {
+    const diff = diffRecords(
+      removedAt === null ? before : { ...before, removed_upstream_at: removedAt },
+      removedAt === null ? after : { ...after, removed_upstream_at: null },
+    );
+    if (diff.fields.length > 0) this.journal(ctx, entity, id, 'updated', diff.fields, diff.before, diff.after);
   }
 
   private journal(

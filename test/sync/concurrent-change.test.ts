@@ -1,16 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { openStore } from '../../src/store/index.js';
 import { compareMirror, syncOnce, TEST_KEYS } from '../helpers/mirror.js';
 import { tmpDbPath } from '../helpers/tmp.js';
+import { queryAll } from '../helpers/db.js';
 
 function mirroredRunIds(path: string): Set<number> {
-  const store = openStore(path, { readonly: true });
-  try {
-    return new Set(store.sqlite.prepare('SELECT id FROM runs WHERE removed_upstream_at IS NULL').pluck().all() as number[]);
-  } finally {
-    store.close();
-  }
+  return new Set(queryAll<{ id: number }>(path, 'SELECT id FROM runs WHERE removed_upstream_at IS NULL').map((r) => r.id));
 }
 
 function liveRunIds(emu: RunningEmulator): Set<number> {

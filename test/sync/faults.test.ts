@@ -3,16 +3,8 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js
 import { openStore } from '../../src/store/index.js';
 import { compareMirror, syncOnce, TEST_KEYS } from '../helpers/mirror.js';
 import { tmpDbPath } from '../helpers/tmp.js';
+import { queryOne } from '../helpers/db.js';
 import { canonicalRunFromApi, canonicalRunsFromDb } from '../helpers/digest.js';
-
-function one<T>(path: string, sql: string, ...args: unknown[]): T {
-  const store = openStore(path, { readonly: true });
-  try {
-    return store.sqlite.prepare(sql).get(...args) as T;
-  } finally {
-    store.close();
-  }
-}
 
 describe('faults', () => {
   let emu: RunningEmulator;
@@ -53,18 +45,18 @@ describe('faults', () => {
     emu.world.poisonRun(150);
     const result = await syncOnce(emu.url, db.path, { mode: 'full', artifacts: { policy: 'none' } }, { retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 } });
     expect(result.counters.skipped).toBe(1);
-    const row = one<{ skipped: number; skipped_records: string; status: string }>(db.path, 'SELECT skipped, skipped_records, status FROM sync_runs WHERE id = ?', result.syncId);
+    const row = queryOne<{ skipped: number; skipped_records: string; status: string }>(db.path, 'SELECT skipped, skipped_records, status FROM sync_runs WHERE id = ?', result.syncId);
     expect(row.status).toBe('succeeded');
     expect(row.skipped).toBe(1);
     const skipped = JSON.parse(row.skipped_records) as { listing: string; offset: number; error: string }[];
     expect(skipped[0]!.listing).toContain('runs');
     expect(skipped[0]!.error).toMatch(/listRuns/);
     // The deleted run is not marked removed from a listing with a hole in it.
-    expect(one<{ removed_upstream_at: string | null }>(db.path, 'SELECT removed_upstream_at FROM runs WHERE id = 3').removed_upstream_at).toBeNull();
+    expect(queryOne<{ removed_upstream_at: string | null }>(db.path, 'SELECT removed_upstream_at FROM runs WHERE id = 3').removed_upstream_at).toBeNull();
     // Once the record heals, the next full pass converges, removal included.
     emu.world.unpoisonRun(150);
     await syncOnce(emu.url, db.path, { mode: 'full', artifacts: { policy: 'none' } });
-    expect(one<{ removed_upstream_at: string | null }>(db.path, 'SELECT removed_upstream_at FROM runs WHERE id = 3').removed_upstream_at).not.toBeNull();
+    expect(queryOne<{ removed_upstream_at: string | null }>(db.path, 'SELECT removed_upstream_at FROM runs WHERE id = 3').removed_upstream_at).not.toBeNull();
     expect(compareMirror(emu.world, db.path, { artifacts: false }).differences).toEqual([]);
   });
 

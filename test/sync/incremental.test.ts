@@ -1,17 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { openStore } from '../../src/store/index.js';
 import { compareMirror, syncOnce, TEST_KEYS } from '../helpers/mirror.js';
 import { tmpDbPath } from '../helpers/tmp.js';
-
-function query<T>(path: string, sql: string, ...args: unknown[]): T[] {
-  const store = openStore(path, { readonly: true });
-  try {
-    return store.sqlite.prepare(sql).all(...args) as T[];
-  } finally {
-    store.close();
-  }
-}
+import { queryAll } from '../helpers/db.js';
 
 describe('incremental passes and reconcile', () => {
   let emu: RunningEmulator;
@@ -52,7 +43,7 @@ describe('incremental passes and reconcile', () => {
     const cmp = compareMirror(w, db.path);
     expect(cmp.differences).toEqual([]);
 
-    const changes = query<{ entity_id: number; change: string; fields: string | null }>(
+    const changes = queryAll<{ entity_id: number; change: string; fields: string | null }>(
       db.path, 'SELECT entity_id, change, fields FROM changes WHERE sync_id = ? ORDER BY id', result.syncId,
     );
     const of = (id: number | string) => changes.filter((c) => c.entity_id === Number(id));
@@ -62,10 +53,10 @@ describe('incremental passes and reconcile', () => {
     expect(of(9).some((c) => c.fields?.includes('is_pinned'))).toBe(true);
     expect(of(12).some((c) => c.fields?.includes('deleted_at'))).toBe(true);
     for (const id of advanced) expect(of(id).some((c) => c.fields?.includes('status'))).toBe(true);
-    const star = query<{ change: string }>(db.path, `SELECT change FROM changes WHERE sync_id = ? AND entity = 'project' AND entity_id = 3`, result.syncId);
+    const star = queryAll<{ change: string }>(db.path, `SELECT change FROM changes WHERE sync_id = ? AND entity = 'project' AND entity_id = 3`, result.syncId);
     expect(star.length).toBe(1);
-    expect(query<{ parent_run_id: number }>(db.path, 'SELECT parent_run_id FROM runs WHERE id = ?', Number(child.id))[0]!.parent_run_id).toBe(Number(parent.id));
-    expect(query(db.path, 'SELECT path FROM run_artifacts WHERE run_id = ? ORDER BY path', Number(plain.id))).toEqual([
+    expect(queryAll<{ parent_run_id: number }>(db.path, 'SELECT parent_run_id FROM runs WHERE id = ?', Number(child.id))[0]!.parent_run_id).toBe(Number(parent.id));
+    expect(queryAll(db.path, 'SELECT path FROM run_artifacts WHERE run_id = ? ORDER BY path', Number(plain.id))).toEqual([
       { path: 'metrics.json' }, { path: 'model' }, { path: 'model/w.bin' },
     ]);
   });
@@ -73,7 +64,7 @@ describe('incremental passes and reconcile', () => {
   it('unpinning is seen by the next incremental pass although updated_at does not move', async () => {
     emu.world.pinRun(9, false);
     await syncOnce(emu.url, db.path);
-    expect(query<{ is_pinned: number }>(db.path, 'SELECT is_pinned FROM runs WHERE id = 9')[0]!.is_pinned).toBe(0);
+    expect(queryAll<{ is_pinned: number }>(db.path, 'SELECT is_pinned FROM runs WHERE id = 9')[0]!.is_pinned).toBe(0);
     expect(compareMirror(emu.world, db.path).equal).toBe(true);
   });
 
@@ -83,14 +74,14 @@ describe('incremental passes and reconcile', () => {
     w.deleteRun(21);
     const result = await syncOnce(emu.url, db.path, { mode: 'full' });
     expect(result.counters.removed).toBe(2);
-    const removed = query<{ id: number; removed_upstream_at: string | null }>(db.path, 'SELECT id, removed_upstream_at FROM runs WHERE id IN (20, 21) ORDER BY id');
+    const removed = queryAll<{ id: number; removed_upstream_at: string | null }>(db.path, 'SELECT id, removed_upstream_at FROM runs WHERE id IN (20, 21) ORDER BY id');
     expect(removed.map((r) => r.id)).toEqual([20, 21]);
     for (const r of removed) expect(r.removed_upstream_at).not.toBeNull();
-    expect(query(db.path, `SELECT entity_id FROM changes WHERE sync_id = ? AND change = 'removed' ORDER BY entity_id`, result.syncId)).toEqual([
+    expect(queryAll(db.path, `SELECT entity_id FROM changes WHERE sync_id = ? AND change = 'removed' ORDER BY entity_id`, result.syncId)).toEqual([
       { entity_id: 20 }, { entity_id: 21 },
     ]);
     // Rows keep their data after removal upstream.
-    expect(query(db.path, 'SELECT COUNT(*) AS n FROM run_params WHERE run_id = 20')).not.toEqual([{ n: 0 }]);
+    expect(queryAll(db.path, 'SELECT COUNT(*) AS n FROM run_params WHERE run_id = 20')).not.toEqual([{ n: 0 }]);
     expect(compareMirror(w, db.path).equal).toBe(true);
   });
 });
