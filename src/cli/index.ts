@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerDaemonCommand } from './commands/daemon.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEmulatorCommand } from './commands/emulator.js';
 import { registerSyncCommand } from './commands/sync.js';
@@ -8,4 +9,5 @@ export function registerCommands(program: Command): void {
   registerSyncCommand(program);
   registerEmulatorCommand(program);
   registerDemoCommand(program);
+  registerDaemonCommand(program);
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import cron from 'node-cron';
 import { resolveBaseUrl } from '../api/index.js';
 import { ARTIFACT_POLICIES, DEFAULT_SYNC_OPTIONS, type ArtifactPolicy, type SyncOptions } from '../sync/index.js';
 import { ConfigError } from './errors.js';
@@ -27,6 +28,8 @@ export interface Config {
   dbPath: string;
   logLevel: LogLevel;
   sync: SyncOptions;
+  /** the daemon's triggers */
+  schedule: { incremental: string; full: string; runAtStart: boolean };
 }
 
 /** Flags given on the command line; they win over the environment. */
@@ -34,6 +37,8 @@ export interface ConfigFlags {
   db?: string;
   full?: boolean;
   incremental?: boolean;
+  schedule?: string;
+  fullSchedule?: string;
   project?: string[];
   artifacts?: string;
   artifactDepth?: string;
@@ -69,6 +74,11 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, options: { require
       requestsPerPeriod: readRateLimit(flags.rateLimit ? ['--rate-limit', flags.rateLimit] : ['MODELLAB_RATE_LIMIT', env['MODELLAB_RATE_LIMIT']]),
     },
     dbPath: flags.db ?? env['MODELLAB_DB'] ?? './data/mirror.db',
+    schedule: {
+      incremental: readCron(flags.schedule ? '--schedule' : 'MODELLAB_SYNC_SCHEDULE', flags.schedule ?? env['MODELLAB_SYNC_SCHEDULE'] ?? '*/15 * * * *'),
+      full: readCron(flags.fullSchedule ? '--full-schedule' : 'MODELLAB_FULL_SCHEDULE', flags.fullSchedule ?? env['MODELLAB_FULL_SCHEDULE'] ?? '0 3 * * *'),
+      runAtStart: true,
+    },
     logLevel,
     sync: {
       ...DEFAULT_SYNC_OPTIONS,
@@ -144,6 +154,15 @@ function readRateLimit([source, raw]: [string, string | undefined]): ApiConfig['
   if (!match || limit < 1 || seconds <= 0)
     throw new ConfigError(`${source}: expected REQUESTS/SECONDS such as 300/60, got "${raw}"`);
   return { limit, periodMs: seconds * 1000 };
+}
+
+function readCron(source: string, expression: string): string {
+  const result = cron.validateDetailed(expression);
+  if (!result.valid) {
+    const why = result.errors.map((e) => e.message).join('; ');
+    throw new ConfigError(`${source}: expected a cron expression such as "*/15 * * * *", got "${expression}"${why ? ` (${why})` : ''}`);
+  }
+  return expression;
 }
 
 function readIds(source: string, values: string[]): number[] {

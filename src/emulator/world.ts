@@ -362,6 +362,9 @@ export class World {
   /** Filtered or name/duration-sorted queries: one pass over every run (O(N) time). */
   private listRunsByScan(q: RunQuery): QueryResult<RunRow> {
     if (q.ids !== undefined && !q.includePinned && !q.includeDescendantMatches && !q.pinnedFirst) return this.listRunsByIds(q, q.ids);
+    // A child list is known from the hierarchy: no scan (a sync reads one per parent run).
+    if (typeof q.parentRunId === 'number' && !q.includePinned && !q.includeDescendantMatches && !q.pinnedFirst)
+      return this.listRunsByIds(q, this.childrenOf(q.parentRunId));
     const idSet = q.ids ? new Set(q.ids) : undefined;
     const structuralPass = (c: RunCore): boolean =>
       (idSet === undefined || idSet.has(c.id)) &&

@@ -75,9 +75,11 @@ export class MirrorWriter {
       now: ctx.now,
       raw_json: raw,
     });
-    this.stmt.deleteRunParams.run(id);
-    this.stmt.deleteRunTags.run(id);
-    this.stmt.deleteRunMetrics.run(id);
+    if (stored) {
+      this.stmt.deleteRunParams.run(id);
+      this.stmt.deleteRunTags.run(id);
+      this.stmt.deleteRunMetrics.run(id);
+    }
     for (const p of a.params) this.stmt.insertRunParam.run(id, p.key, p.value);
     for (const t of a.tags) this.stmt.insertRunTag.run(id, t.key, t.value);
     for (const m of a.metric_summaries) {
@@ -117,7 +119,7 @@ export class MirrorWriter {
       now: ctx.now,
       raw_json: raw,
     });
-    this.stmt.deleteProjectTags.run(id);
+    if (stored) this.stmt.deleteProjectTags.run(id);
     for (const t of a.tags) this.stmt.insertProjectTag.run(id, t.key, t.value);
     if (!stored) {
       this.journal(ctx, 'project', id, 'created', null, null, { name: a.name, updated_at: a.updated_at });

@@ -8,6 +8,17 @@ export interface SkippedRecord {
   error: string;
 }
 
+/** Where a page sits in its walk. */
+export interface PageInfo {
+  page: number;
+  /** where a walk resumed after this page starts */
+  nextPage: number;
+  total: number;
+  skipped: SkippedRecord[];
+  /** no page follows (a caller buffering pages must write now) */
+  last: boolean;
+}
+
 /** How to fetch one page of a listing and what to do with it. */
 export interface WalkSpec<T> {
   /** for logs and skipped-record reports, e.g. "runs?sort=created_at" */
@@ -15,12 +26,17 @@ export interface WalkSpec<T> {
   pageSize: number;
   /** the page to start from (a resumed walk's checkpoint). @default 1 */
   startPage?: number;
+  /**
+   * Pages to fetch ahead while earlier ones are saved, so the network and the database work at the same
+   * time. Only for walks that read to the end: a walk that may stop early would waste requests. @default 0
+   */
+  prefetch?: number;
   fetchPage(number: number, size: number): Promise<Page<T>>;
   /**
    * Saves one page synchronously (with its checkpoint: `nextPage` is where a resumed walk starts).
    * Return false to stop the walk early (incremental passes reach their watermark).
    */
-  savePage(items: T[], info: { page: number; nextPage: number; total: number; skipped: SkippedRecord[] }): boolean;
+  savePage(items: T[], info: PageInfo): boolean;
   log: Logger;
 }
 
@@ -43,32 +59,52 @@ const ISOLATION_SIZES = [10, 1];
  */
 export async function walkPages<T>(spec: WalkSpec<T>): Promise<WalkResult> {
   const size = spec.pageSize;
+  const depth = spec.prefetch ?? 0;
   let page = spec.startPage ?? 1;
-  let lastTotal: number | undefined;
+  // The largest total any earlier page reported: pages may be served out of order when prefetched.
+  let maxTotal: number | undefined;
   let pages = 0;
   let rereads = 0;
   const skipped: SkippedRecord[] = [];
+  const inflight = new Map<number, Promise<FetchedPage<T>>>();
+  const fetchAt = (n: number): Promise<FetchedPage<T>> => {
+    let pending = inflight.get(n);
+    if (!pending) {
+      pending = fetchIsolating(spec, n, size);
+      // Observed when awaited; this only keeps a failure during a save from being reported as unhandled.
+      pending.catch(() => {});
+      inflight.set(n, pending);
+    }
+    return pending;
+  };
   for (;;) {
-    const result = await fetchIsolating(spec, page, size);
+    const result = await fetchAt(page);
+    inflight.delete(page);
     pages += result.requests;
     skipped.push(...result.skipped);
-    const total = result.total ?? lastTotal ?? 0;
-    const more = spec.savePage(result.items, { page, nextPage: page + 1, total, skipped: result.skipped });
+    const total = result.total ?? maxTotal ?? 0;
+    const last = isLastPage(result.meta, page, size, total, result.items.length + result.skipped.length);
+    if (!last) {
+      const lastNumber = Math.max(page + 1, Math.ceil(total / size));
+      for (let n = page + 1; n <= Math.min(page + depth, lastNumber); n++) fetchAt(n);
+    }
+    const more = spec.savePage(result.items, { page, nextPage: page + 1, total, skipped: result.skipped, last });
     if (!more) return { pages, complete: false, skipped, rereads };
-    if (lastTotal !== undefined && total < lastTotal && page > 1) {
+    if (maxTotal !== undefined && total < maxTotal && page > 1) {
       // Items behind the cursor disappeared: what was at the head of this page slid onto earlier pages.
-      const back = Math.min(page - 1, Math.ceil((lastTotal - total) / size));
-      spec.log.info({ listing: spec.listing, page, before: lastTotal, after: total }, 'listing shrank during the walk; re-reading earlier pages');
+      const back = Math.min(page - 1, Math.ceil((maxTotal - total) / size));
+      spec.log.info({ listing: spec.listing, page, before: maxTotal, after: total }, 'listing shrank during the walk; re-reading earlier pages');
       for (let p = page - back; p < page; p++) {
         const again = await fetchIsolating(spec, p, size);
         pages += again.requests;
         rereads++;
         skipped.push(...again.skipped);
-        spec.savePage(again.items, { page: p, nextPage: page + 1, total, skipped: again.skipped });
+        spec.savePage(again.items, { page: p, nextPage: page + 1, total, skipped: again.skipped, last: last && p === page - 1 });
       }
+      maxTotal = total;
     }
-    lastTotal = total;
-    if (isLastPage(result.meta, page, size, total, result.items.length + result.skipped.length)) return { pages, complete: true, skipped, rereads };
+    maxTotal = Math.max(maxTotal ?? total, total);
+    if (last) return { pages, complete: true, skipped, rereads };
     page++;
   }
 }

@@ -37,6 +37,7 @@ export class PassContext {
   };
   private readonly baseStats: ReturnType<ModelLabClient['stats']>;
   private phaseStart = 0;
+  private phaseStartedAt = 0;
 
   constructor(
     readonly store: Store,
@@ -55,6 +56,7 @@ export class PassContext {
   /** Starts counting requests against a phase (requests_by_resource). */
   beginPhase(phase: SyncPhase): void {
     this.phaseStart = this.client.stats().requests;
+    this.phaseStartedAt = performance.now();
     this.report(phase, 0, 0);
   }
 
@@ -62,6 +64,7 @@ export class PassContext {
   endPhase(phase: SyncPhase): void {
     const used = this.client.stats().requests - this.phaseStart;
     this.counters.requests_by_resource[phase] = (this.counters.requests_by_resource[phase] ?? 0) + used;
+    this.log.info({ phase, requests: used, ms: Math.round(performance.now() - this.phaseStartedAt) }, `${phase} done`);
   }
 
   /** Adds a save outcome to the pass's counters. */

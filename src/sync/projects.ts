@@ -37,6 +37,7 @@ export async function syncProjects(ctx: PassContext, checkpoint: Checkpoint | nu
     const result = await walkPages<Project>({
       listing: 'projects?sort=created_at',
       pageSize: ctx.options.pageSize,
+      prefetch: 4,
       log: ctx.log,
       fetchPage: (number, size) => ctx.client.listProjects({ sort: 'created_at', number, size }),
       savePage: (items, info) => {

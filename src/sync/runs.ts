@@ -3,6 +3,10 @@ import { walkPages } from './paged-walk.js';
 import type { Checkpoint, PassContext } from './pass-context.js';
 import { recordSkipped } from './projects.js';
 
+const PAGES_PER_COMMIT = 20;
+// Pages in flight ahead of the one being saved (the request queue's concurrency still applies).
+const PREFETCH_PAGES = 8;
+
 /** What a run walk learnt, for the phases after it. */
 export interface RunsResult {
   complete: boolean;
@@ -22,22 +26,35 @@ export async function syncAllRuns(ctx: PassContext, checkpoint: Checkpoint): Pro
   // A scoped pass walks one listing per project; the checkpoint's page only applies to an unscoped walk.
   for (const projectId of scopes) {
     const query: RunListQuery = { sort: 'created_at', ...(projectId !== undefined ? { projectId } : {}) };
+    // Pages are committed in groups: each commit rewrites every index page it touched, and param/tag/metric
+    // indexes are touched all over, so twenty pages per commit write far less than twenty commits. A crash loses
+    // at most the uncommitted group, which the resumed walk reads again.
+    let pending: Run[] = [];
+    let pendingPages = 0;
     const result = await walkPages<Run>({
       listing: `runs?sort=created_at${projectId !== undefined ? `&filter[project_id]=${projectId}` : ''}`,
       pageSize: ctx.options.pageSize,
       startPage: projectId === undefined ? checkpoint.page : 1,
+      prefetch: PREFETCH_PAGES,
       log: ctx.log,
       fetchPage: (number, size) => ctx.client.listRuns({ ...query, number, size }),
       savePage: (items, info) => {
-        ctx.writer.transaction(() => {
-          saveRuns(ctx, items, acc, true);
-          recordSkipped(ctx, info.skipped);
-          checkpoint.skippedRuns += info.skipped.length;
-          checkpoint.maxRunUpdatedAt = acc.maxUpdatedAt;
-          if (projectId === undefined) checkpoint.page = info.nextPage;
-          checkpoint.total = info.total;
-          ctx.saveCheckpoint(checkpoint);
-        });
+        pending.push(...items);
+        pendingPages++;
+        recordSkipped(ctx, info.skipped);
+        checkpoint.skippedRuns += info.skipped.length;
+        if (pendingPages >= PAGES_PER_COMMIT || info.last) {
+          ctx.writer.transaction(() => {
+            saveRuns(ctx, pending, acc, true);
+            ctx.counters.pages += pendingPages;
+            checkpoint.maxRunUpdatedAt = acc.maxUpdatedAt;
+            if (projectId === undefined) checkpoint.page = info.nextPage;
+            checkpoint.total = info.total;
+            ctx.saveCheckpoint(checkpoint);
+          });
+          pending = [];
+          pendingPages = 0;
+        }
         ctx.report('runs', info.page, Math.ceil(info.total / ctx.options.pageSize));
         return true;
       },
@@ -69,6 +86,7 @@ export async function syncChangedRuns(ctx: PassContext, stopAt: string): Promise
           if (info.page === 1 && items[0]) head = items[0].attributes.updated_at;
           ctx.writer.transaction(() => {
             saveRuns(ctx, items, acc, false);
+            ctx.counters.pages++;
             recordSkipped(ctx, info.skipped);
             ctx.flushCounters();
           });
@@ -110,5 +128,4 @@ function saveRuns(ctx: PassContext, items: Run[], acc: Accumulator, markSeen: bo
     if (!markSeen && outcome !== 'unchanged' && run.attributes.has_children) acc.changedParents.push(id);
     if (acc.maxUpdatedAt === null || run.attributes.updated_at > acc.maxUpdatedAt) acc.maxUpdatedAt = run.attributes.updated_at;
   }
-  ctx.counters.pages++;
 }

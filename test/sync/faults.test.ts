@@ -61,10 +61,10 @@ describe('faults', () => {
   });
 
   it('a service that keeps failing fails the pass cleanly: recorded as failed, nothing half-written', async () => {
-    emu = await startEmulator({ port: 0, seed: 45, projects: 2, runs: 500, ...TEST_KEYS });
+    emu = await startEmulator({ port: 0, seed: 45, projects: 2, runs: 3000, ...TEST_KEYS });
     let served = 0;
     emu.world.onRequest((req) => {
-      if (req.path === '/runs' && ++served === 3) emu.world.injectFault({ path: '/runs*', kind: '500', times: 100_000 });
+      if (req.path === '/runs' && ++served === 25) emu.world.injectFault({ path: '/runs*', kind: '500', times: 100_000 });
     });
     await expect(syncOnce(emu.url, db.path, {}, { retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 } })).rejects.toThrow(/500|server/i);
     const store = openStore(db.path, { readonly: true });
