@@ -84,6 +84,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, options: { require
       ...DEFAULT_SYNC_OPTIONS,
       mode: flags.full ? 'full' : flags.incremental ? 'incremental' : 'auto',
       projectIds: readIds('--project', flags.project ?? []),
+      overlapMs: readInt(env, 'MODELLAB_OVERLAP_SECONDS', undefined, 60, 0, 86_400) * 1000,
       artifacts: {
         ...DEFAULT_SYNC_OPTIONS.artifacts,
         policy,

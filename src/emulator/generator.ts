@@ -1,6 +1,6 @@
 // Seeded, on-demand data: every project and run is a pure function of (seed, index), so a world of a
 // million runs costs no memory until something changes it (the world keeps only an overlay of changes).
-import type { KeyValue, MetricSummary, RunStatus } from '../api/types.js';
+import type { KeyValue, MetricSummary, RunStatus } from '../api/index.js';
 
 /** One entry of a run's flattened artifact tree; directories carry no size. */
 export interface ArtifactEntry {

@@ -1,5 +1,5 @@
 // World records → the exact JSON:API shapes of src/api/types.ts (timestamps as ISO 8601 strings).
-import type { Project, ProjectFile, Run } from '../api/types.js';
+import type { Project, ProjectFile, Run } from '../api/index.js';
 import type { ProjectFileRecord, ProjectRecord, RunRecord } from './generator.js';
 
 /** How a poisoned run is broken in every response that includes it. */

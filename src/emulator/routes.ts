@@ -1,7 +1,7 @@
 // The 16 Model Lab endpoints: path matching, query parsing and validation (400s like the real service),
 // and the JSON:API bodies built from world queries.
-import type { EndpointName, FacetType, PageLinks, PageMeta, RunStatus } from '../api/types.js';
-import { RUN_STATUSES } from '../api/types.js';
+import type { EndpointName, FacetType, PageLinks, PageMeta, RunStatus } from '../api/index.js';
+import { RUN_STATUSES } from '../api/index.js';
 import type { ParamCondition, ProjectSortField, RunSortField, SortDirection, World } from './world.js';
 
 export const API_PREFIX = '/api/v2/model-lab-api';

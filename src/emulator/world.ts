@@ -1,7 +1,7 @@
 // The emulator's state: seeded data (computed on demand) plus an overlay of everything changed since,
 // the queries the routes answer, and the control surface tests drive.
-import type { FacetKeysAttributes, FacetType, FacetValuesAttributes, KeyValue, MetricSummary, Project, ProjectFile, Run, RunStatus } from '../api/types.js';
-import { RUN_STATUSES } from '../api/types.js';
+import type { FacetKeysAttributes, FacetType, FacetValuesAttributes, KeyValue, MetricSummary, Project, ProjectFile, Run, RunStatus } from '../api/index.js';
+import { RUN_STATUSES } from '../api/index.js';
 import { FaultPlan, type RandomFaultRates, type ScheduledFault } from './faults.js';
 import { GROUP_SIZE, SeededData, generateContent, hashInts, type ArtifactEntry, type ProjectRecord, type RunRecord } from './generator.js';
 import { serializeProject, serializeProjectFile, serializeRun, type PoisonKind } from './resources.js';

@@ -6,15 +6,17 @@ const FINISHED = `('completed','failed','killed')`;
 /**
  * Lists run artifacts for the runs the policy selects whose listing is missing or older than the run's
  * updated_at. The selection itself is the checkpoint: a listed run records the version it describes.
+ * `baseline` is when the mirror's first full pass started (the 'changed' policy lists only runs updated since).
  */
-export async function syncRunArtifacts(ctx: PassContext, firstFullAt: string | null): Promise<void> {
+export async function syncRunArtifacts(ctx: PassContext, baseline: string): Promise<void> {
   const { policy, projectIds, concurrency } = ctx.options.artifacts;
   if (policy === 'none') return;
   ctx.beginPhase('run_artifacts');
-  const where = ['removed_upstream_at IS NULL'];
+  // Soft-deleted runs answer 404 on their own endpoints: listing them would only spend requests.
+  const where = ['removed_upstream_at IS NULL', 'deleted_at IS NULL'];
   if (policy === 'finished') where.push(`status IN ${FINISHED}`, 'artifacts_listed_for IS NULL');
   else where.push('(artifacts_listed_for IS NULL OR artifacts_listed_for <> updated_at)');
-  if (policy === 'changed' && firstFullAt) where.push(`updated_at >= '${firstFullAt.replace(/'/g, '')}'`);
+  if (policy === 'changed') where.push(`updated_at >= '${baseline.replace(/'/g, '')}'`);
   const scope = projectIds.length > 0 ? projectIds : ctx.options.projectIds;
   if (scope.length > 0) where.push(`project_id IN (${scope.map(Number).join(',')})`);
   const sql = `FROM runs WHERE ${where.join(' AND ')}`;

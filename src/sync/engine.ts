@@ -129,7 +129,7 @@ async function runFullPass(ctx: PassContext, cp: Checkpoint, previous: Watermark
     advance('run_artifacts');
   }
   if (at('run_artifacts')) {
-    await syncRunArtifacts(ctx, previous?.firstFullAt ?? null);
+    await syncRunArtifacts(ctx, previous?.firstFullAt ?? cp.startedAt);
     advance('project_artifacts');
   }
   if (at('project_artifacts')) {
@@ -188,7 +188,8 @@ function newCheckpoint(syncId: number, startedAt: string, options: SyncOptions):
 
 function scopedProjectIds(ctx: PassContext): number[] {
   if (ctx.options.projectIds.length > 0) return ctx.options.projectIds;
-  return ctx.store.sqlite.prepare('SELECT id FROM projects WHERE removed_upstream_at IS NULL ORDER BY id').pluck().all() as number[];
+  // Soft-deleted projects answer 404 on their own endpoints.
+  return ctx.store.sqlite.prepare('SELECT id FROM projects WHERE removed_upstream_at IS NULL AND deleted_at IS NULL ORDER BY id').pluck().all() as number[];
 }
 
 function sameScope(a: number[], b: number[]): boolean {

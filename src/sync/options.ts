@@ -26,7 +26,10 @@ export interface SyncOptions {
     /** concurrent artifact listings in flight (the request queue still paces them). @default 16 */
     concurrency: number;
   };
-  /** how far below the last watermark an incremental pass reads, for clock skew and late commits. @default 600000 */
+  /**
+   * How far below the watermark an incremental pass reads. The watermark is the server's own highest
+   * updated_at, so no clock skew applies; this only covers changes that become visible late. @default 60000
+   */
   overlapMs: number;
   /** page[size] for listings. @default 100 */
   pageSize: number;
@@ -36,6 +39,6 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   mode: 'auto',
   projectIds: [],
   artifacts: { policy: 'all', maxDepth: 3, projectIds: [], projectListings: true, concurrency: 16 },
-  overlapMs: 10 * 60 * 1000,
+  overlapMs: 60 * 1000,
   pageSize: 100,
 };

@@ -1,3 +1,4 @@
+import { ConfigError } from '../../config/index.js';
 import type { Command } from 'commander';
 import { startEmulator, type EmulatorOptions } from '../../emulator/index.js';
 
@@ -51,7 +52,7 @@ export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorOptions {
   const options: EmulatorOptions = {};
   if (flags.port !== undefined) options.port = parseInteger('--port', flags.port, 0, 65535);
   if (flags.host !== undefined) {
-    if (flags.host.trim() === '') throw new Error('--host must not be empty');
+    if (flags.host.trim() === '') throw new ConfigError('--host must not be empty');
     options.host = flags.host;
   }
   if (flags.projects !== undefined) options.projects = parseInteger('--projects', flags.projects, 1, 1_000_000);
@@ -62,7 +63,7 @@ export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorOptions {
   if (flags.rateLimit !== undefined) {
     const m = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(flags.rateLimit.trim());
     if (!m || Number(m[1]) < 1 || !(Number(m[2]) > 0)) {
-      throw new Error(`--rate-limit must look like N/SECONDS with N ≥ 1 and SECONDS > 0 (e.g. 300/60), got ${JSON.stringify(flags.rateLimit)}`);
+      throw new ConfigError(`--rate-limit must look like N/SECONDS with N ≥ 1 and SECONDS > 0 (e.g. 300/60), got ${JSON.stringify(flags.rateLimit)}`);
     }
     options.rateLimit = { limit: Number(m[1]), periodSec: Number(m[2]) };
   }
@@ -70,12 +71,12 @@ export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorOptions {
   if (flags.resetRate !== undefined) options.resetRate = parseFraction('--reset-rate', flags.resetRate);
   if (flags.malformedRate !== undefined) options.malformedRate = parseFraction('--malformed-rate', flags.malformedRate);
   if ((options.faultRate ?? 0) + (options.resetRate ?? 0) + (options.malformedRate ?? 0) > 1) {
-    throw new Error('--fault-rate + --reset-rate + --malformed-rate must not exceed 1');
+    throw new ConfigError('--fault-rate + --reset-rate + --malformed-rate must not exceed 1');
   }
   if (flags.latency !== undefined) {
     const m = /^(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?$/.exec(flags.latency.trim());
     if (!m || (m[2] !== undefined && Number(m[2]) < Number(m[1]))) {
-      throw new Error(`--latency must be milliseconds (e.g. 50) or a range min-max (e.g. 20-80), got ${JSON.stringify(flags.latency)}`);
+      throw new ConfigError(`--latency must be milliseconds (e.g. 50) or a range min-max (e.g. 20-80), got ${JSON.stringify(flags.latency)}`);
     }
     options.latencyMs = m[2] === undefined ? Number(m[1]) : { min: Number(m[1]), max: Number(m[2]) };
   }
@@ -84,17 +85,17 @@ export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorOptions {
 
 function parseInteger(flag: string, raw: string, min: number, max: number): number {
   const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || n < min || n > max) throw new Error(`${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw.trim()) || n < min || n > max) throw new ConfigError(`${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
 function parseFraction(flag: string, raw: string): number {
   const n = Number(raw);
-  if (raw.trim() === '' || !(n >= 0 && n <= 1)) throw new Error(`${flag} must be a fraction from 0 to 1, got ${JSON.stringify(raw)}`);
+  if (raw.trim() === '' || !(n >= 0 && n <= 1)) throw new ConfigError(`${flag} must be a fraction from 0 to 1, got ${JSON.stringify(raw)}`);
   return n;
 }
 
 function nonEmpty(flag: string, raw: string): string {
-  if (raw.trim() === '') throw new Error(`${flag} must not be empty`);
+  if (raw.trim() === '') throw new ConfigError(`${flag} must not be empty`);
   return raw;
 }
