@@ -1,4 +1,5 @@
-// npm run bench [-- --runs 100000 --projects 200 --rss-runs 1000000]
+// npm run bench [-- --runs 100000 --projects 100 --rss-runs 1000000]
+// Runs the built CLI (dist/, what users and the Docker image run), so `npm run build` comes first.
 // Prints one JSON line with every figure; see docs/performance.md for recorded results.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { ROOT } from '../test/helpers/cli.js';
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '100000' },
-    projects: { type: 'string', default: '200' },
+    projects: { type: 'string', default: '100' },
     'rss-runs': { type: 'string', default: '0' },
     artifacts: { type: 'boolean', default: true },
   },
@@ -33,8 +34,8 @@ interface Emulator {
 }
 
 /** Starts the emulator as a child process (so it does not share a core's event loop with the code measured). */
-function startEmulator(runs: number, projects: number): Promise<Emulator> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'emulator', '--port', '0', '--runs', String(runs), '--projects', String(projects), '--seed', '7'], {
+function startEmulator(runs: number, projects: number, extra: string[] = []): Promise<Emulator> {
+  const child = spawn(process.execPath, ['dist/cli.js', 'emulator', '--port', '0', '--runs', String(runs), '--projects', String(projects), '--seed', '7', ...extra], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -52,7 +53,7 @@ function startEmulator(runs: number, projects: number): Promise<Emulator> {
 /** Runs the real CLI and returns its parsed --json result plus the wall time. */
 function runSyncCli(url: string, db: string, extra: string[]): Promise<{ wallMs: number; result: SyncJson }> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'sync', '--db', db, '--json', '--log-level', 'warn', ...extra], {
+  const child = spawn(process.execPath, ['dist/cli.js', 'sync', '--db', db, '--json', '--log-level', 'warn', ...extra], {
     cwd: ROOT,
     env: { ...process.env, ...KEYS, MODELLAB_BASE_URL: url },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -134,10 +135,13 @@ function minimumRequests(db: string, options: { artifacts: boolean }, pageSize =
   const runs = q('SELECT COUNT(*) FROM runs');
   const projects = q('SELECT COUNT(*) FROM projects');
   const parents = q(`SELECT COALESCE(SUM((n + ${pageSize - 1}) / ${pageSize}), 0) FROM (SELECT r.id, MAX(1, (SELECT COUNT(*) FROM runs c WHERE c.parent_run_id = r.id)) AS n FROM runs r WHERE r.has_children = 1)`);
-  const dirs = q('SELECT COUNT(*) FROM run_artifacts WHERE is_dir = 1');
+  // Soft-deleted runs and projects answer 404 on their own endpoints: nothing to list there.
+  const listable = q('SELECT COUNT(*) FROM runs WHERE deleted_at IS NULL');
+  const dirs = q('SELECT COUNT(*) FROM run_artifacts a JOIN runs r ON r.id = a.run_id WHERE a.is_dir = 1 AND r.deleted_at IS NULL');
+  const listableProjects = q('SELECT COUNT(*) FROM projects WHERE deleted_at IS NULL');
   store.close();
-  const min: Record<string, number> = { projects: Math.max(1, Math.ceil(projects / pageSize)), runs: Math.ceil(runs / pageSize), parents, project_artifacts: projects };
-  if (options.artifacts) min['run_artifacts'] = runs + dirs;
+  const min: Record<string, number> = { projects: Math.max(1, Math.ceil(projects / pageSize)), runs: Math.ceil(runs / pageSize), parents, project_artifacts: listableProjects };
+  if (options.artifacts) min['run_artifacts'] = listable + dirs;
   return min;
 }
 
@@ -145,6 +149,35 @@ function minimumRequests(db: string, options: { artifacts: boolean }, pageSize =
 function record(out: Record<string, unknown>, key: string, value: unknown): void {
   out[key] = value;
   console.error(`${key}: ${JSON.stringify(value)}`);
+}
+
+/** Walks a long listing under a small server budget: the adaptive pacing should provoke no 429 once told the budget. */
+async function measurePacing(out: Record<string, unknown>): Promise<void> {
+  const limit = 50;
+  const emu = await startEmulator(3000, 10, ['--rate-limit', `${limit}/1`]);
+  try {
+    const client = createClient({ baseUrl: emu.url, apiKey: KEYS.DD_API_KEY, appKey: KEYS.DD_APP_KEY, queue: { concurrency: 8 } });
+    const started = performance.now();
+    const pages = 300;
+    await Promise.all(Array.from({ length: pages }, (_, i) => client.listRuns({ sort: 'created_at', size: 10, number: i + 1 })));
+    const ms = performance.now() - started;
+    const stats = client.stats();
+    await client.close();
+    const state = (await (await fetch(`${emu.url}/_emulator/state`)).json()) as { requests: { byEndpoint: Record<string, Record<string, number>> } };
+    record(out, 'pacing', {
+      budget: `${limit}/1s`,
+      pages,
+      concurrency: 8,
+      ms: Math.round(ms),
+      // The first window's budget is spent at once; every further `limit` requests need one more period.
+      physical_limit_ms: Math.ceil((pages - limit) / limit) * 1000,
+      client_429: stats.rateLimited,
+      server_429: state.requests.byEndpoint['listRuns']?.['429'] ?? 0,
+      wait_ms: Math.round(stats.waitMs),
+    });
+  } finally {
+    emu.stop();
+  }
 }
 
 async function main(): Promise<void> {
@@ -188,6 +221,7 @@ async function main(): Promise<void> {
   } finally {
     emu.stop();
   }
+  await measurePacing(out);
   const rssRuns = Number(values['rss-runs']);
   if (rssRuns > 0) {
     const big = await startEmulator(rssRuns, Math.max(PROJECTS, Math.ceil(rssRuns / 1000)));

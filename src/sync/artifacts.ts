@@ -25,6 +25,7 @@ export async function syncRunArtifacts(ctx: PassContext, baseline: string): Prom
   let cursor = 0;
   let done = 0;
   for (;;) {
+    ctx.signal?.throwIfAborted();
     const batch = select.all(cursor, concurrency * 4) as { id: number; updated_at: string }[];
     if (batch.length === 0) break;
     cursor = batch[batch.length - 1]!.id;

@@ -64,7 +64,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions, signal?: Abo
     const started = clock();
     const syncId = startSyncRun(store, kind, started.toISOString(), checkpoint?.origin ?? null);
     const log = deps.log.child({ sync: syncId, kind });
-    const ctx = new PassContext(store, deps.client, log, deps.progress ?? silentProgress, options, syncId, now);
+    const ctx = new PassContext(store, deps.client, log, deps.progress ?? silentProgress, options, syncId, now, signal);
     log.info({ resumedFrom: checkpoint?.origin ?? null, phase: checkpoint?.phase }, `${kind} sync started`);
     try {
       const next =

@@ -2,3 +2,4 @@
 export { runSync, type SyncDeps, type SyncResult } from './engine.js';
 export { DEFAULT_SYNC_OPTIONS, ARTIFACT_POLICIES, type SyncOptions, type ArtifactPolicy } from './options.js';
 export { silentProgress, type ProgressSink, type ProgressSnapshot, type SyncPhase } from './progress.js';
+export { SyncInterruptedError } from './errors.js';

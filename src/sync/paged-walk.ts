@@ -38,6 +38,8 @@ export interface WalkSpec<T> {
    */
   savePage(items: T[], info: PageInfo): boolean;
   log: Logger;
+  /** checked before every page: an aborted walk throws and leaves the last checkpoint in place */
+  signal?: AbortSignal;
 }
 
 export interface WalkResult {
@@ -78,6 +80,7 @@ export async function walkPages<T>(spec: WalkSpec<T>): Promise<WalkResult> {
     return pending;
   };
   for (;;) {
+    spec.signal?.throwIfAborted();
     const result = await fetchAt(page);
     inflight.delete(page);
     pages += result.requests;

@@ -22,6 +22,7 @@ export async function syncAllParents(ctx: PassContext, checkpoint: Checkpoint): 
   let clean = true;
   let done = 0;
   for (;;) {
+    ctx.signal?.throwIfAborted();
     const parents = select.pluck().all(checkpoint.page) as number[];
     if (parents.length === 0) break;
     const lists = await Promise.all(parents.map((id) => readChildren(ctx, id)));
@@ -94,6 +95,7 @@ async function readChildren(ctx: PassContext, parentId: number): Promise<{ child
     listing: `runs?filter[parent_run_id]=${parentId}`,
     pageSize: ctx.options.pageSize,
     log: ctx.log,
+    signal: ctx.signal,
     fetchPage: (number, size) => ctx.client.listRuns({ parentRunId: parentId, sort: 'created_at', number, size }),
     savePage: (items, info) => {
       for (const run of items) children.push(Number(run.id));

@@ -47,6 +47,8 @@ export class PassContext {
     readonly options: SyncOptions,
     readonly syncId: number,
     readonly now: () => string,
+    /** aborts the pass between pages (SIGINT/SIGTERM); the pass ends as interrupted and resumes later */
+    readonly signal?: AbortSignal,
   ) {
     this.writer = new MirrorWriter(store);
     this.write = { syncId, now: now() };

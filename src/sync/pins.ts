@@ -17,6 +17,7 @@ export async function syncPins(ctx: PassContext): Promise<void> {
     listing: 'runs?pinned_first=true',
     pageSize: ctx.options.pageSize,
     log: ctx.log,
+    signal: ctx.signal,
     fetchPage: (number, size) => ctx.client.listRuns({ pinnedFirst: true, sort: '-updated_at', number, size }),
     savePage: (items, info) => {
       for (const run of items) {

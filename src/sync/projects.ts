@@ -39,6 +39,7 @@ export async function syncProjects(ctx: PassContext, checkpoint: Checkpoint | nu
       pageSize: ctx.options.pageSize,
       prefetch: 4,
       log: ctx.log,
+      signal: ctx.signal,
       fetchPage: (number, size) => ctx.client.listProjects({ sort: 'created_at', number, size }),
       savePage: (items, info) => {
         ctx.writer.transaction(() => {

@@ -37,6 +37,7 @@ export async function syncAllRuns(ctx: PassContext, checkpoint: Checkpoint): Pro
       startPage: projectId === undefined ? checkpoint.page : 1,
       prefetch: PREFETCH_PAGES,
       log: ctx.log,
+      signal: ctx.signal,
       fetchPage: (number, size) => ctx.client.listRuns({ ...query, number, size }),
       savePage: (items, info) => {
         pending.push(...items);
@@ -81,6 +82,7 @@ export async function syncChangedRuns(ctx: PassContext, stopAt: string): Promise
         listing: `runs?sort=-updated_at`,
         pageSize: ctx.options.pageSize,
         log: ctx.log,
+      signal: ctx.signal,
         fetchPage: (number, size) => ctx.client.listRuns({ ...query, number, size }),
         savePage: (items, info) => {
           if (info.page === 1 && items[0]) head = items[0].attributes.updated_at;

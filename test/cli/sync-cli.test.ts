@@ -81,6 +81,43 @@ describe('modellab-mirror sync (CLI, real processes)', () => {
     }
   });
 
+  it('SIGTERM interrupts a pass between pages: recorded as interrupted, one-line error, the next pass resumes', async () => {
+    const slowEmu = await startEmulator({ port: 0, seed: 63, projects: 2, runs: 4000, latencyMs: 15, ...TEST_KEYS });
+    const slowDb = tmpDbPath();
+    const slowEnv = { ...env, MODELLAB_BASE_URL: slowEmu.url, MODELLAB_DB: slowDb.path };
+    try {
+      const child = spawnCli(['sync', '--artifacts', 'none'], slowEnv);
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      // Wait until the run walk has committed something, then stop it.
+      for (let i = 0; i < 200; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        try {
+          const store = openStore(slowDb.path, { readonly: true });
+          const n = store.sqlite.prepare('SELECT COUNT(*) FROM runs').pluck().get() as number;
+          store.close();
+          if (n > 0) break;
+        } catch {
+          // not created yet
+        }
+      }
+      child.kill('SIGTERM');
+      expect(await exited).toBe(1);
+      expect(stderr.trim().split('\n').pop()).toMatch(/^error \[interrupted\]: interrupted by SIGTERM: .*resumes from its checkpoint/);
+      const store = openStore(slowDb.path, { readonly: true });
+      const row = store.sqlite.prepare('SELECT status FROM sync_runs ORDER BY id DESC LIMIT 1').get() as { status: string };
+      store.close();
+      expect(row.status).toBe('interrupted');
+      const next = await runCli(['sync', '--artifacts', 'none', '--json'], slowEnv);
+      expect(next.code).toBe(0);
+      expect((JSON.parse(next.stdout) as { resumedFrom: number | null }).resumedFrom).toBe(1);
+    } finally {
+      await slowEmu.close();
+      slowDb.cleanup();
+    }
+  });
+
   it.each([
     [{ DD_API_KEY: '' }, /DD_API_KEY is not set/],
     [{ MODELLAB_BASE_URL: '', DD_SITE: 'datadoghq.moon' }, /DD_SITE: .*datadoghq\.moon.*datadoghq\.eu/],

@@ -3,6 +3,7 @@ import { loadConfig, type ConfigFlags } from '../../config/index.js';
 import { createContext } from '../../context.js';
 import { createLogger } from '../../logger.js';
 import { runDaemon } from '../../scheduler/index.js';
+import { SyncInterruptedError } from '../../sync/index.js';
 
 /** Adds `daemon`: incremental passes on a schedule, a full reconcile nightly, until SIGTERM. */
 export function registerDaemonCommand(program: Command): void {
@@ -23,7 +24,7 @@ export function registerDaemonCommand(program: Command): void {
       const abort = new AbortController();
       const stop = (signal: NodeJS.Signals): void => {
         log.info({ signal }, 'stopping: the running pass is interrupted and resumes at the next start');
-        abort.abort(new Error(`stopped by ${signal}`));
+        abort.abort(new SyncInterruptedError(signal));
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -3,7 +3,7 @@ import { loadConfig, type ConfigFlags } from '../../config/index.js';
 import { createContext } from '../../context.js';
 import { createLogger } from '../../logger.js';
 import { createProgressBar } from '../../render/progress.js';
-import { runSync, type SyncResult } from '../../sync/index.js';
+import { runSync, SyncInterruptedError, type SyncResult } from '../../sync/index.js';
 
 /** Adds `sync [--full] [--project ID…]`. */
 export function registerSyncCommand(program: Command): void {
@@ -29,7 +29,7 @@ export function registerSyncCommand(program: Command): void {
       const ctx = createContext(config, log);
       const progress = tty ? createProgressBar() : undefined;
       const abort = new AbortController();
-      const stop = (): void => abort.abort(new Error('interrupted by a signal'));
+      const stop = (signal: NodeJS.Signals): void => abort.abort(new SyncInterruptedError(signal));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
