@@ -51,7 +51,8 @@ export async function runSync(deps: SyncDeps, options: SyncOptions, signal?: Abo
   const release = acquireWriterLock(store, 'sync');
   try {
     markAbandonedSyncRuns(store, now());
-    const watermark = readState<Watermark>(store, WATERMARK_KEY);
+    const watermarkKey = watermarkKeyFor(options.projectIds);
+    const watermark = readState<Watermark>(store, watermarkKey);
     let checkpoint = readState<Checkpoint>(store, CHECKPOINT_KEY) ?? null;
     if (checkpoint && !sameScope(checkpoint.projectIds, options.projectIds)) {
       deps.log.info({ checkpoint: checkpoint.projectIds, requested: options.projectIds }, 'discarding a checkpoint of a pass with another project scope');
@@ -73,7 +74,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions, signal?: Abo
           : await runIncrementalPass(ctx, watermark!, signal);
       store.sqlite.transaction(() => {
         ctx.flushCounters();
-        writeState(store, WATERMARK_KEY, next, now());
+        writeState(store, watermarkKey, next, now());
         if (kind === 'full') writeState(store, CHECKPOINT_KEY, undefined, now());
         finishSyncRun(store, syncId, 'succeeded', now(), null);
       })();
@@ -177,6 +178,12 @@ async function runIncrementalPass(ctx: PassContext, watermark: Watermark, signal
     projectsUpdatedAt: maxOf(projects.maxUpdatedAt, watermark.projectsUpdatedAt),
     firstFullAt: watermark.firstFullAt,
   };
+}
+
+// A pass limited to some projects only vouches for those: each scope keeps its own watermark, so a later
+// organization-wide pass still starts with a full one.
+function watermarkKeyFor(projectIds: number[]): string {
+  return projectIds.length === 0 ? WATERMARK_KEY : `${WATERMARK_KEY}:projects=${[...projectIds].sort((a, b) => a - b).join(',')}`;
 }
 
 function newCheckpoint(syncId: number, startedAt: string, options: SyncOptions): Checkpoint {
