@@ -15,10 +15,13 @@ export function acquireWriterLock(store: Store, command: string, now: () => stri
   const take = store.sqlite.transaction(() => {
     const held = store.sqlite.prepare('SELECT pid, hostname, command, started_at FROM sync_lock WHERE id = 1').get() as LockRow | undefined;
     if (held && held.pid !== process.pid && isHolderAlive(held, host)) {
+      const remote = held.hostname !== host
+        ? ` (it runs on another host, so this one cannot tell whether it is alive; if it is gone, run: sqlite3 ${store.path} "DELETE FROM sync_lock")`
+        : '';
       throw new StoreError(
         'db_locked_by_writer',
         `${store.path} is being written by another ${held.command} (pid ${held.pid} on ${held.hostname}, since ${held.started_at}); ` +
-          `wait for it to finish or stop it — readers are not blocked meanwhile`,
+          `wait for it to finish or stop it — readers are not blocked meanwhile${remote}`,
       );
     }
     store.sqlite
