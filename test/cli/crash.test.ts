@@ -28,13 +28,19 @@ describe('crash safety (real processes, SIGKILL)', () => {
   it('a pass killed at random moments leaves an intact database, and the next pass resumes and converges', async () => {
     const next = random(Number(process.env['CRASH_SEED'] ?? 20261126));
     let killedMidPass = 0;
+    // Kills are placed by request count, not by time, so they land mid-pass on a fast machine too.
+    let served = 0;
+    let killAt = 0;
+    let current: ReturnType<typeof spawnCli> | null = null;
+    const off = emu.world.onRequest(() => {
+      if (++served === killAt) current?.kill('SIGKILL');
+    });
     for (let i = 0; i < 8; i++) {
+      served = 0;
+      killAt = 2 + Math.floor(next() * 2500);
       const child = spawnCli(['sync', '--full'], env);
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      const delay = 700 + Math.floor(next() * 2000);
-      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
-      const code = await exited;
-      clearTimeout(timer);
+      current = child;
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
       if (code === null) killedMidPass++;
       if (!existsSync(db.path)) continue; // killed before the database was created
       const store = openStore(db.path, { readonly: true });
@@ -45,6 +51,7 @@ describe('crash safety (real processes, SIGKILL)', () => {
         store.close();
       }
     }
+    off();
     expect(killedMidPass).toBeGreaterThan(0);
     const final = await runCli(['sync', '--full'], env);
     expect(final.stderr).toBe('');
