@@ -3,3 +3,4 @@ export {
   runsByStatusPerProject, topRunsByMetric, summarizeChanges, listChanges,
   type StatusCount, type RankedRun, type ChangeSummary, type ChangeRow,
 } from './reports.js';
+export { readMirrorStatus, type MirrorStatus } from './status.js';

@@ -37,6 +37,22 @@ describe('modellab-mirror sync (CLI, real processes)', () => {
     expect(result.counters.requests).toBeLessThanOrEqual(3);
   });
 
+  it('status reports the mirror from the database alone (no keys needed)', async () => {
+    const r = await runCli(['status', '--db', db.path, '--json']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout) as { counts: { runs: number; projects: number }; last_success: { kind: string }; writer: unknown; checkpoint: unknown; passes: { status: string }[] };
+    expect(s.counts).toMatchObject({ runs: 400, projects: 3 });
+    expect(s.last_success.kind).toBe('incremental');
+    expect(s.writer).toBeNull();
+    expect(s.checkpoint).toBeNull();
+    expect(s.passes.map((p) => p.status)).toEqual(['succeeded', 'succeeded']);
+    const text = await runCli(['status', '--db', db.path]);
+    expect(text.stdout).toMatch(/3 projects, 400 runs \(0 removed upstream\)/);
+    const missing = await runCli(['status', '--db', '/nonexistent/mirror.db']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no mirror database at /nonexistent/mirror.db: run `modellab-mirror sync` first');
+  });
+
   it('MODELLAB_DB is the default database path', async () => {
     const other = tmpDbPath();
     try {

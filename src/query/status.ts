@@ -1,0 +1,53 @@
+import type { Store } from '../store/index.js';
+
+export interface MirrorStatus {
+  path: string;
+  counts: { projects: number; runs: number; removed_runs: number; changes: number };
+  /** the writer holding the database now, if any */
+  writer: { pid: number; hostname: string; command: string; started_at: string } | null;
+  /** an interrupted full pass the next sync resumes */
+  checkpoint: { phase: string; page: number; origin: number; startedAt: string } | null;
+  /** the highest upstream updated_at mirrored (the next incremental pass starts there) */
+  watermark: string | null;
+  last_success: { id: number; kind: string; finished_at: string } | null;
+  passes: Array<{
+    id: number; kind: string; status: string; started_at: string; finished_at: string | null;
+    requests: number; inserted: number; updated: number; removed: number; skipped: number; error: string | null;
+  }>;
+}
+
+/** What the mirror holds and how current it is, read from local tables only. */
+export function readMirrorStatus(store: Store, recentPasses = 5): MirrorStatus {
+  const db = store.sqlite;
+  const one = (sql: string): number => db.prepare(sql).pluck().get() as number;
+  const state = (key: string): Record<string, unknown> | null => {
+    const value = db.prepare('SELECT value FROM sync_state WHERE key = ?').pluck().get(key) as string | undefined;
+    return value ? (JSON.parse(value) as Record<string, unknown>) : null;
+  };
+  const checkpoint = state('checkpoint');
+  const watermark = state('watermark');
+  return {
+    path: store.path,
+    counts: {
+      projects: one('SELECT COUNT(*) FROM projects WHERE removed_upstream_at IS NULL'),
+      runs: one('SELECT COUNT(*) FROM runs WHERE removed_upstream_at IS NULL'),
+      removed_runs: one('SELECT COUNT(*) FROM runs WHERE removed_upstream_at IS NOT NULL'),
+      changes: one('SELECT COUNT(*) FROM changes'),
+    },
+    writer: (db.prepare('SELECT pid, hostname, command, started_at FROM sync_lock WHERE id = 1').get() as MirrorStatus['writer']) ?? null,
+    checkpoint: checkpoint
+      ? { phase: String(checkpoint['phase']), page: Number(checkpoint['page']), origin: Number(checkpoint['origin']), startedAt: String(checkpoint['startedAt']) }
+      : null,
+    watermark: (watermark?.['runsUpdatedAt'] as string | null | undefined) ?? null,
+    last_success:
+      (db
+        .prepare(`SELECT id, kind, finished_at FROM sync_runs WHERE status = 'succeeded' ORDER BY id DESC LIMIT 1`)
+        .get() as MirrorStatus['last_success']) ?? null,
+    passes: db
+      .prepare(
+        `SELECT id, kind, status, started_at, finished_at, requests, inserted, updated, removed, skipped, error
+         FROM sync_runs ORDER BY id DESC LIMIT ?`,
+      )
+      .all(recentPasses) as MirrorStatus['passes'],
+  };
+}
