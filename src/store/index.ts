@@ -1,11 +1,11 @@
 // Public entry of the store: the mirror database, its schema and its writers.
 export { openStore, type Store, type OpenStoreOptions, type MirrorDb } from './open.js';
 export { StoreError, translateSqliteError, type StoreErrorCode } from './errors.js';
-export { acquireWriterLock, readWriterLock } from './lock.js';
+export { acquireWriterLock } from './lock.js';
 export { MirrorWriter, type SaveOutcome, type WriteContext, type Entity } from './mirror-writer.js';
 export {
-  startSyncRun, recordSyncProgress, finishSyncRun, markAbandonedSyncRuns, lastSyncRun, readState, writeState,
-  type SyncKind, type SyncStatus, type SyncCounters, type SyncRunRow,
+  startSyncRun, recordSyncProgress, finishSyncRun, markAbandonedSyncRuns, readState, writeState,
+  type SyncKind, type SyncStatus, type SyncCounters,
 } from './sync-log.js';
 export { flattenRun, flattenProject, diffRecords, type FlatRecord } from './flatten.js';
 export * as schema from './schema.js';

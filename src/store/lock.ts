@@ -34,11 +34,6 @@ export function acquireWriterLock(store: Store, command: string, now: () => stri
   };
 }
 
-/** The lock holder recorded in the database, if any. */
-export function readWriterLock(store: Store): LockRow | undefined {
-  return store.sqlite.prepare('SELECT pid, hostname, command, started_at FROM sync_lock WHERE id = 1').get() as LockRow | undefined;
-}
-
 // A holder on another host cannot be probed, so it counts as alive (a shared volume); on this host a dead pid is a stale lock (kill -9).
 function isHolderAlive(row: LockRow, host: string): boolean {
   if (row.hostname !== host) return true;

@@ -19,21 +19,6 @@ export interface SyncCounters {
   bytes: number;
 }
 
-export interface SyncRunRow {
-  id: number;
-  kind: SyncKind;
-  started_at: string;
-  finished_at: string | null;
-  status: SyncStatus;
-  requests: number;
-  pages: number;
-  inserted: number;
-  updated: number;
-  removed: number;
-  skipped: number;
-  error: string | null;
-}
-
 /** Opens a sync_runs row in status running and returns its id. */
 export function startSyncRun(store: Store, kind: SyncKind, startedAt: string, resumedFrom: number | null): number {
   const info = store.sqlite
@@ -66,23 +51,6 @@ export function markAbandonedSyncRuns(store: Store, now: string): number {
   return store.sqlite
     .prepare(`UPDATE sync_runs SET status = 'interrupted', finished_at = ?, error = 'the process stopped before the pass finished' WHERE status = 'running' AND (pid IS NULL OR pid <> ?)`)
     .run(now, process.pid).changes;
-}
-
-/** The newest pass of a kind with a given status, if any. */
-export function lastSyncRun(store: Store, filter: { kind?: SyncKind; status?: SyncStatus } = {}): SyncRunRow | undefined {
-  const where: string[] = [];
-  const args: string[] = [];
-  if (filter.kind) {
-    where.push('kind = ?');
-    args.push(filter.kind);
-  }
-  if (filter.status) {
-    where.push('status = ?');
-    args.push(filter.status);
-  }
-  return store.sqlite
-    .prepare(`SELECT * FROM sync_runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT 1`)
-    .get(...args) as SyncRunRow | undefined;
 }
 
 /** Reads a JSON value from sync_state. */
