@@ -61,13 +61,14 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, options: { require
   if (flags.full && flags.incremental) throw new ConfigError('--full and --incremental: choose one');
   const logLevel = (flags.logLevel ?? env['MODELLAB_LOG_LEVEL'] ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`MODELLAB_LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  const timeoutMs = readInt(env, 'MODELLAB_TIMEOUT_MS', undefined, 30_000, 100, 600_000);
   return {
     api: {
       baseUrl,
       apiKey,
       appKey,
-      headersTimeoutMs: readInt(env, 'MODELLAB_TIMEOUT_MS', undefined, 30_000, 100, 600_000),
-      bodyTimeoutMs: readInt(env, 'MODELLAB_TIMEOUT_MS', undefined, 30_000, 100, 600_000),
+      headersTimeoutMs: timeoutMs,
+      bodyTimeoutMs: timeoutMs,
       maxBodyBytes: readInt(env, 'MODELLAB_MAX_BODY_BYTES', undefined, 64 * 1024 * 1024, 1024, 2 ** 31),
       maxRetries: readInt(env, 'MODELLAB_MAX_RETRIES', undefined, 6, 0, 50),
       concurrency: readInt(env, 'MODELLAB_CONCURRENCY', flags.concurrency && ['--concurrency', flags.concurrency], 8, 1, 256),

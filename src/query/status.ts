@@ -1,4 +1,4 @@
-import type { Store } from '../store/index.js';
+import { readState, type Store } from '../store/index.js';
 
 export interface MirrorStatus {
   path: string;
@@ -20,12 +20,8 @@ export interface MirrorStatus {
 export function readMirrorStatus(store: Store, recentPasses = 5): MirrorStatus {
   const db = store.sqlite;
   const one = (sql: string): number => db.prepare(sql).pluck().get() as number;
-  const state = (key: string): Record<string, unknown> | null => {
-    const value = db.prepare('SELECT value FROM sync_state WHERE key = ?').pluck().get(key) as string | undefined;
-    return value ? (JSON.parse(value) as Record<string, unknown>) : null;
-  };
-  const checkpoint = state('checkpoint');
-  const watermark = state('watermark');
+  const checkpoint = readState<Record<string, unknown>>(store, 'checkpoint') ?? null;
+  const watermark = readState<Record<string, unknown>>(store, 'watermark') ?? null;
   return {
     path: store.path,
     counts: {

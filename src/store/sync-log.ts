@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { Store } from './open.js';
 
 export type SyncKind = 'full' | 'incremental';
@@ -19,6 +20,30 @@ export interface SyncCounters {
   bytes: number;
 }
 
+// Progress and checkpoints are written after every page group and every artifact listing: prepare once per connection.
+const preparedFor = new WeakMap<Database.Database, ReturnType<typeof prepareProgressStatements>>();
+
+function prepareProgressStatements(db: Database.Database) {
+  return {
+    recordProgress: db.prepare(
+      `UPDATE sync_runs SET requests = ?, retries = ?, rate_limited = ?, pages = ?, inserted = ?, updated = ?, removed = ?,
+       skipped = ?, skipped_records = ?, requests_by_resource = ?, rate_limit_wait_ms = ?, bytes = ? WHERE id = ?`,
+    ),
+    writeState: db.prepare(
+      'INSERT INTO sync_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+    ),
+  };
+}
+
+function statements(store: Store): ReturnType<typeof prepareProgressStatements> {
+  let prepared = preparedFor.get(store.sqlite);
+  if (!prepared) {
+    prepared = prepareProgressStatements(store.sqlite);
+    preparedFor.set(store.sqlite, prepared);
+  }
+  return prepared;
+}
+
 /** Opens a sync_runs row in status running and returns its id. */
 export function startSyncRun(store: Store, kind: SyncKind, startedAt: string, resumedFrom: number | null): number {
   const info = store.sqlite
@@ -29,12 +54,7 @@ export function startSyncRun(store: Store, kind: SyncKind, startedAt: string, re
 
 /** Writes the pass's counters so far (called with each checkpoint, so a killed pass still shows its progress). */
 export function recordSyncProgress(store: Store, id: number, c: SyncCounters): void {
-  store.sqlite
-    .prepare(
-      `UPDATE sync_runs SET requests = ?, retries = ?, rate_limited = ?, pages = ?, inserted = ?, updated = ?, removed = ?,
-       skipped = ?, skipped_records = ?, requests_by_resource = ?, rate_limit_wait_ms = ?, bytes = ? WHERE id = ?`,
-    )
-    .run(
+  statements(store).recordProgress.run(
       c.requests, c.retries, c.rate_limited, c.pages, c.inserted, c.updated, c.removed, c.skipped,
       c.skipped_records.length > 0 ? JSON.stringify(c.skipped_records) : null,
       JSON.stringify(c.requests_by_resource), Math.round(c.rate_limit_wait_ms), c.bytes, id,
@@ -65,7 +85,5 @@ export function writeState(store: Store, key: string, value: unknown, now: strin
     store.sqlite.prepare('DELETE FROM sync_state WHERE key = ?').run(key);
     return;
   }
-  store.sqlite
-    .prepare('INSERT INTO sync_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
-    .run(key, JSON.stringify(value), now);
+  statements(store).writeState.run(key, JSON.stringify(value), now);
 }

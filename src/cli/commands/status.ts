@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ConfigError } from '../../config/index.js';
+import { ConfigError, loadConfig } from '../../config/index.js';
 import { readMirrorStatus } from '../../query/index.js';
 import { formatTable } from '../../render/table.js';
 import { openStore } from '../../store/index.js';
@@ -13,7 +13,7 @@ export function registerStatusCommand(program: Command): void {
     .option('--db <path>', 'the mirror database (default: $MODELLAB_DB or ./data/mirror.db)')
     .option('--json', 'print the status as one JSON object')
     .action((flags: { db?: string; json?: boolean }) => {
-      const path = flags.db ?? process.env['MODELLAB_DB'] ?? './data/mirror.db';
+      const path = loadConfig(process.env, { ...(flags.db ? { db: flags.db } : {}) }, { requireKeys: false }).dbPath;
       if (!existsSync(path)) throw new ConfigError(`no mirror database at ${path}: run \`modellab-mirror sync\` first, or pass --db`);
       const store = openStore(path, { readonly: true });
       try {
