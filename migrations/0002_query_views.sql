@@ -1,0 +1,2 @@
+-- Query views (issue 8): filled in by the query surface work.
+SELECT 1;
