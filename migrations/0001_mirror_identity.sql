@@ -1,7 +1,5 @@
 -- Marks the file as a modellab-mirror database (PRAGMA application_id 0x4D4C4142, 'MLAB') and normalises
---> statement-breakpoint
 -- stored timestamps to one fixed precision (microseconds, UTC, 'Z'), so text comparison orders them correctly.
---> statement-breakpoint
 PRAGMA application_id = 1296843074;
 --> statement-breakpoint
 UPDATE projects SET
