@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import cron from 'node-cron';
 import { resolveBaseUrl } from '../api/index.js';
 import { ARTIFACT_POLICIES, DEFAULT_SYNC_OPTIONS, type ArtifactPolicy, type SyncOptions } from '../sync/index.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../export/index.js';
 import { ConfigError } from './errors.js';
 import { Secret } from './secret.js';
 
@@ -15,6 +17,10 @@ export interface ApiConfig {
   appKey: Secret;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
+  /** deadline of one request attempt, headers and body together (MODELLAB_REQUEST_DEADLINE_SECONDS) */
+  requestDeadlineMs: number;
+  /** longest server-announced rate-limit wait the client accepts before failing (MODELLAB_MAX_WAIT_SECONDS) */
+  maxWaitMs: number;
   maxBodyBytes: number;
   maxRetries: number;
   concurrency: number;
@@ -28,8 +34,18 @@ export interface Config {
   dbPath: string;
   logLevel: LogLevel;
   sync: SyncOptions;
+  /** offline commands warn when the last successful pass is older than this (MODELLAB_STALE_AFTER) */
+  staleAfterMs: number;
+  /** NO_COLOR is set: no colour even on a terminal */
+  noColor: boolean;
   /** the daemon's triggers */
   schedule: { incremental: string; full: string; runAtStart: boolean };
+  /** the daemon's HTTP listener (port 0: off), health threshold (null: three incremental intervals) and back-off */
+  daemon: { http: { host: string; port: number }; healthMaxAgeMs: number | null; backoff: { initialMs: number; maxMs: number } };
+  /** snapshots and exports: where, when ('after-full', 'off' or cron), which export formats, retention */
+  snapshots: { dir: string; schedule: string; formats: ExportFormat[]; keepDaily: number; keepWeekly: number };
+  /** log lines: pretty on a terminal and JSON otherwise (auto), or forced */
+  logFormat: 'auto' | 'json' | 'pretty';
 }
 
 /** Flags given on the command line; they win over the environment. */
@@ -46,6 +62,14 @@ export interface ConfigFlags {
   concurrency?: string;
   rateLimit?: string;
   logLevel?: string;
+  /** snapshot/export output folder */
+  out?: string;
+  /** export: formats (comma list) */
+  format?: string;
+  /** snapshot: export formats written beside it (comma list, or none) */
+  export?: string;
+  keepDaily?: string;
+  keepWeekly?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -62,6 +86,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, options: { require
   const logLevel = (flags.logLevel ?? env['MODELLAB_LOG_LEVEL'] ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`MODELLAB_LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   const timeoutMs = readInt(env, 'MODELLAB_TIMEOUT_MS', undefined, 30_000, 100, 600_000);
+  const dbPath = flags.db ?? env['MODELLAB_DB'] ?? './data/mirror.db';
   return {
     api: {
       baseUrl,
@@ -69,23 +94,50 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, options: { require
       appKey,
       headersTimeoutMs: timeoutMs,
       bodyTimeoutMs: timeoutMs,
+      // Both below 2^31-1 ms (a timer's limit): 24 days.
+      requestDeadlineMs: readInt(env, 'MODELLAB_REQUEST_DEADLINE_SECONDS', undefined, 300, 1, 86_400) * 1000,
+      maxWaitMs: readInt(env, 'MODELLAB_MAX_WAIT_SECONDS', undefined, 900, 0, 86_400) * 1000,
       maxBodyBytes: readInt(env, 'MODELLAB_MAX_BODY_BYTES', undefined, 64 * 1024 * 1024, 1024, 2 ** 31),
       maxRetries: readInt(env, 'MODELLAB_MAX_RETRIES', undefined, 6, 0, 50),
       concurrency: readInt(env, 'MODELLAB_CONCURRENCY', flags.concurrency && ['--concurrency', flags.concurrency], 8, 1, 256),
       requestsPerPeriod: readRateLimit(flags.rateLimit ? ['--rate-limit', flags.rateLimit] : ['MODELLAB_RATE_LIMIT', env['MODELLAB_RATE_LIMIT']]),
     },
-    dbPath: flags.db ?? env['MODELLAB_DB'] ?? './data/mirror.db',
+    dbPath,
     schedule: {
       incremental: readCron(flags.schedule ? '--schedule' : 'MODELLAB_SYNC_SCHEDULE', flags.schedule ?? env['MODELLAB_SYNC_SCHEDULE'] ?? '*/15 * * * *'),
       full: readCron(flags.fullSchedule ? '--full-schedule' : 'MODELLAB_FULL_SCHEDULE', flags.fullSchedule ?? env['MODELLAB_FULL_SCHEDULE'] ?? '0 3 * * *'),
       runAtStart: true,
     },
+    daemon: {
+      http: {
+        host: env['MODELLAB_HTTP_HOST']?.trim() || '127.0.0.1',
+        port: readInt(env, 'MODELLAB_HTTP_PORT', undefined, 9464, 0, 65_535),
+      },
+      healthMaxAgeMs: env['MODELLAB_HEALTH_MAX_AGE']?.trim() ? readInt(env, 'MODELLAB_HEALTH_MAX_AGE', undefined, 0, 1, 31 * 86_400) * 1000 : null,
+      backoff: {
+        initialMs: readInt(env, 'MODELLAB_BACKOFF_INITIAL_SECONDS', undefined, 30, 1, 86_400) * 1000,
+        maxMs: readInt(env, 'MODELLAB_BACKOFF_MAX_SECONDS', undefined, 3600, 1, 86_400) * 1000,
+      },
+    },
+    snapshots: {
+      dir: flags.out ?? env['MODELLAB_SNAPSHOT_DIR'] ?? join(dirname(dbPath), 'snapshots'),
+      schedule: readSnapshotSchedule(env['MODELLAB_SNAPSHOT_SCHEDULE']?.trim() || 'after-full'),
+      formats: readFormats(
+        flags.format !== undefined ? ['--format', flags.format] : flags.export !== undefined ? ['--export', flags.export] : ['MODELLAB_EXPORT_FORMATS', env['MODELLAB_EXPORT_FORMATS'] ?? 'parquet'],
+      ),
+      keepDaily: readInt(env, 'MODELLAB_SNAPSHOT_KEEP_DAILY', flags.keepDaily && ['--keep-daily', flags.keepDaily], 7, 0, 10_000),
+      keepWeekly: readInt(env, 'MODELLAB_SNAPSHOT_KEEP_WEEKLY', flags.keepWeekly && ['--keep-weekly', flags.keepWeekly], 4, 0, 10_000),
+    },
+    logFormat: readLogFormat(env['MODELLAB_LOG_FORMAT']),
     logLevel,
+    staleAfterMs: readDuration(env, 'MODELLAB_STALE_AFTER', 24 * 3_600_000),
+    noColor: (env['NO_COLOR'] ?? '') !== '',
     sync: {
       ...DEFAULT_SYNC_OPTIONS,
       mode: flags.full ? 'full' : flags.incremental ? 'incremental' : 'auto',
       projectIds: readIds('--project', flags.project ?? []),
       overlapMs: readInt(env, 'MODELLAB_OVERLAP_SECONDS', undefined, 60, 0, 86_400) * 1000,
+      lock: { ...DEFAULT_SYNC_OPTIONS.lock, staleMs: readInt(env, 'MODELLAB_LOCK_STALE_SECONDS', undefined, 60, 15, 86_400) * 1000 },
       artifacts: {
         ...DEFAULT_SYNC_OPTIONS.artifacts,
         policy,
@@ -148,6 +200,16 @@ function readInt(env: Env, name: string, flag: false | undefined | '' | [string,
   return value;
 }
 
+// A duration such as 24h, 90m, 7d or 3600s.
+function readDuration(env: Env, name: string, fallbackMs: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallbackMs;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$/.exec(raw);
+  const ms = m ? Math.round(Number(m[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w: 6.048e8 }[m[2] as 's']) : 0;
+  if (!m || ms < 1000) throw new ConfigError(`${name}: expected a duration such as 24h, 90m, 7d or 3600s, got "${raw}"`);
+  return ms;
+}
+
 function readRateLimit([source, raw]: [string, string | undefined]): ApiConfig['requestsPerPeriod'] {
   if (raw === undefined || raw.trim() === '') return null;
   const match = /^(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*s?$/.exec(raw.trim());
@@ -165,6 +227,26 @@ function readCron(source: string, expression: string): string {
     throw new ConfigError(`${source}: expected a cron expression such as "*/15 * * * *", got "${expression}"${why ? ` (${why})` : ''}`);
   }
   return expression;
+}
+
+// 'after-full' (each successful full pass), 'off', or a cron expression of its own.
+function readSnapshotSchedule(value: string): string {
+  return value === 'after-full' || value === 'off' ? value : readCron('MODELLAB_SNAPSHOT_SCHEDULE', value);
+}
+
+// A comma list of csv, ndjson, parquet; 'none' (or nothing) for no export.
+function readFormats([source, raw]: [string, string]): ExportFormat[] {
+  const values = raw.split(',').map((v) => v.trim().toLowerCase()).filter(Boolean);
+  if (values.length === 1 && values[0] === 'none') return [];
+  for (const v of values)
+    if (!EXPORT_FORMATS.includes(v as ExportFormat)) throw new ConfigError(`${source}: expected formats from ${EXPORT_FORMATS.join(', ')} (comma separated) or none, got "${raw}"`);
+  return [...new Set(values as ExportFormat[])];
+}
+
+function readLogFormat(raw: string | undefined): Config['logFormat'] {
+  const value = raw?.trim() || 'auto';
+  if (value !== 'auto' && value !== 'json' && value !== 'pretty') throw new ConfigError(`MODELLAB_LOG_FORMAT: expected auto, json or pretty, got "${raw}"`);
+  return value;
 }
 
 function readIds(source: string, values: string[]): number[] {

@@ -9,6 +9,8 @@ const LABELS: Record<SyncPhase, string> = {
   run_artifacts: 'run artifacts',
   project_artifacts: 'project artifacts',
   reconcile: 'reconcile',
+  confirm: 'confirming removals',
+  rewalk: 'walking runs again',
 };
 
 /** A progress bar on stderr (TTY only): phase, pages, runs, requests, rate-limit waits, ETA. */

@@ -1,5 +1,5 @@
 /** Stable codes for failures of the local database. */
-export type StoreErrorCode = 'db_open' | 'db_migrate' | 'db_busy' | 'db_locked_by_writer' | 'disk_full' | 'db_corrupt' | 'db_readonly';
+export type StoreErrorCode = 'db_open' | 'db_migrate' | 'db_busy' | 'db_locked_by_writer' | 'disk_full' | 'db_corrupt' | 'db_readonly' | 'db_foreign' | 'db_outdated';
 
 /** A failure of the local mirror database, with a message that says what to do. */
 export class StoreError extends Error {
@@ -25,7 +25,9 @@ export function translateSqliteError(err: unknown, dbPath: string): unknown {
     );
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT')
     return new StoreError('db_busy', `${dbPath} is busy (another process holds a write lock too long); try again`, { cause: err });
-  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB')
+  if (code === 'SQLITE_NOTADB')
+    return new StoreError('db_foreign', `${dbPath} is not a SQLite database (it was left untouched); pass the path of a mirror database, or a new file, with --db or MODELLAB_DB`, { cause: err });
+  if (code === 'SQLITE_CORRUPT')
     return new StoreError(
       'db_corrupt',
       `${dbPath} is not a valid mirror database (${code}); move it aside and run a full sync to rebuild it`,

@@ -1,7 +1,8 @@
 // Public entry of the store: the mirror database, its schema and its writers.
 export { openStore, type Store, type OpenStoreOptions, type MirrorDb } from './open.js';
 export { StoreError, translateSqliteError, type StoreErrorCode } from './errors.js';
-export { acquireWriterLock } from './lock.js';
+export { acquireWriterLock, type WriterLock, type WriterLockOptions } from './lock.js';
+export { MIRROR_APPLICATION_ID } from './open.js';
 export { MirrorWriter, type SaveOutcome, type WriteContext, type Entity } from './mirror-writer.js';
 export {
   startSyncRun, recordSyncProgress, finishSyncRun, markAbandonedSyncRuns, readState, writeState,
@@ -9,3 +10,9 @@ export {
 } from './sync-log.js';
 export { flattenRun, flattenProject, diffRecords, type FlatRecord } from './flatten.js';
 export * as schema from './schema.js';
+export {
+  countArtifactCandidates, selectArtifactCandidates, selectParentsAfter, countParents, selectParentCandidates,
+  listLiveProjectIds, countLiveRuns, countLiveRunsByProject, listLiveRunIds, refreshPlannerStatistics,
+  type ArtifactSelection, type ArtifactCandidate,
+} from './sync-queries.js';
+export { type WriteTally } from './mirror-writer.js';

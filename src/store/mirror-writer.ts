@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Project, ProjectFile, Run, RunArtifactFile } from '../api/index.js';
+import { RUN_STATUSES, type Project, type ProjectFile, type Run, type RunArtifactFile } from '../api/index.js';
 import type { Store } from './open.js';
 import { diffRecords, flattenProject, flattenRun, type FlatRecord } from './flatten.js';
 
@@ -12,6 +12,18 @@ export interface WriteContext {
   syncId: number;
   now: string;
 }
+
+/** What one pass wrote, counted where the journal is written so counters and journal cannot disagree. */
+export interface WriteTally {
+  /** journal entries by change kind (runs and projects) */
+  created: number;
+  updated: number;
+  removed: number;
+  /** values outside the reference's enums, e.g. {"status:archived": 3} (records received) */
+  unknownValues: Record<string, number>;
+}
+
+const KNOWN_STATUSES: ReadonlySet<string> = new Set(RUN_STATUSES);
 
 interface StoredRow {
   raw_json: string;
@@ -33,20 +45,29 @@ const PROJECT_COLUMNS = [
 export class MirrorWriter {
   private readonly sqlite: Database.Database;
   private readonly stmt: ReturnType<typeof prepareStatements>;
+  /** journal entries written by this writer (rolled back with their transaction) */
+  readonly tally: WriteTally = { created: 0, updated: 0, removed: 0, unknownValues: {} };
 
   constructor(store: Store) {
     this.sqlite = store.sqlite;
     this.stmt = prepareStatements(store.sqlite);
   }
 
-  /** Runs fn in one synchronous IMMEDIATE transaction. */
+  /** Runs fn in one synchronous IMMEDIATE transaction; the tally follows a rollback. */
   transaction<T>(fn: () => T): T {
-    return this.sqlite.transaction(fn).immediate();
+    const saved = { ...this.tally, unknownValues: { ...this.tally.unknownValues } };
+    try {
+      return this.sqlite.transaction(fn).immediate();
+    } catch (err) {
+      Object.assign(this.tally, saved);
+      throw err;
+    }
   }
 
   /** Upserts a run with its params, tags and metric summaries; an unchanged run is not rewritten. */
   saveRun(run: Run, ctx: WriteContext): SaveOutcome {
     const id = Number(run.id);
+    if (!KNOWN_STATUSES.has(run.attributes.status)) this.countUnknown(`status:${run.attributes.status}`);
     const { descendant_match: _ignored, ...attributes } = run.attributes;
     const raw = JSON.stringify(attributes);
     const stored = this.stmt.selectRun.get(id) as StoredRow | undefined;
@@ -129,34 +150,54 @@ export class MirrorWriter {
     return 'updated';
   }
 
-  /** Records that the current full pass's listing contained this id (for removal detection). */
-  markSeen(entity: Entity | 'parent_link', id: number): void {
-    this.stmt.markSeen.run(entity, id);
+  /** Records that a full walk's listing contained this id (for removal detection). */
+  markSeen(walk: number, entity: Entity | 'parent_link', id: number): void {
+    this.stmt.markSeen.run(walk, entity, id);
   }
 
-  /** Forgets what an earlier full pass saw; called when a new (not resumed) full pass starts. */
-  clearSeen(): void {
-    this.sqlite.prepare('DELETE FROM sync_seen').run();
+  /** Whether a walk saw this id. */
+  wasSeen(walk: number, entity: Entity | 'parent_link', id: number): boolean {
+    return this.stmt.wasSeen.get(walk, entity, id) !== undefined;
+  }
+
+  /** Forgets what a walk saw (it finished, or a new walk of its scope starts). */
+  forgetWalk(walk: number): void {
+    this.sqlite.prepare('DELETE FROM sync_seen WHERE walk = ?').run(walk);
+  }
+
+  /** Forgets the seen-sets of walks no checkpoint refers to any more (abandoned or replaced). */
+  forgetWalksExcept(walks: number[]): void {
+    this.sqlite.prepare(`DELETE FROM sync_seen WHERE walk NOT IN (${walks.map(Number).join(',') || 'NULL'})`).run();
   }
 
   /**
-   * Marks rows that a complete listing did not contain as removed upstream (never deletes them).
-   * `projectIds` limits it to the runs of those projects when the listing was scoped.
+   * Live rows a walk did not see: removal candidates (to be confirmed by id before they are marked).
+   * `projectIds` limits runs to those projects when the listing was scoped.
    */
-  markRemovedUnseen(entity: Entity, ctx: WriteContext, projectIds?: number[]): number {
+  listUnseen(walk: number, entity: Entity, projectIds: number[] = []): number[] {
     const table = entity === 'run' ? 'runs' : 'projects';
-    const scope =
-      projectIds && projectIds.length > 0
-        ? ` AND ${entity === 'run' ? 'project_id' : 'id'} IN (${projectIds.map(Number).join(',')})`
-        : '';
-    const unseen = `removed_upstream_at IS NULL AND id NOT IN (SELECT id FROM sync_seen WHERE entity = '${entity}')${scope}`;
+    const scope = projectIds.length > 0 ? ` AND ${entity === 'run' ? 'project_id' : 'id'} IN (${projectIds.map(Number).join(',')})` : '';
+    return this.sqlite
+      .prepare(`SELECT id FROM ${table} WHERE removed_upstream_at IS NULL AND id NOT IN (SELECT id FROM sync_seen WHERE walk = ? AND entity = ?)${scope} ORDER BY id`)
+      .pluck()
+      .all(walk, entity) as number[];
+  }
+
+  /** Marks rows as removed upstream (never deletes them) and journals each; returns how many changed. */
+  markRemoved(entity: Entity, ids: number[], ctx: WriteContext): number {
+    const table = entity === 'run' ? 'runs' : 'projects';
     const summary = entity === 'run' ? `json_object('name', name, 'status', status, 'project_id', project_id)` : `json_object('name', name)`;
-    this.sqlite
-      .prepare(
-        `INSERT INTO changes (sync_id, entity, entity_id, change, changed_at, before) SELECT ?, '${entity}', id, 'removed', ?, ${summary} FROM ${table} WHERE ${unseen}`,
-      )
-      .run(ctx.syncId, ctx.now);
-    return this.sqlite.prepare(`UPDATE ${table} SET removed_upstream_at = ? WHERE ${unseen}`).run(ctx.now).changes;
+    const journal = this.sqlite.prepare(
+      `INSERT INTO changes (sync_id, entity, entity_id, change, changed_at, before) SELECT ?, '${entity}', id, 'removed', ?, ${summary} FROM ${table} WHERE id = ? AND removed_upstream_at IS NULL`,
+    );
+    const mark = this.sqlite.prepare(`UPDATE ${table} SET removed_upstream_at = ? WHERE id = ? AND removed_upstream_at IS NULL`);
+    let n = 0;
+    for (const id of ids) {
+      journal.run(ctx.syncId, ctx.now, id);
+      n += mark.run(ctx.now, id).changes;
+    }
+    this.tally.removed += n;
+    return n;
   }
 
   /** Sets the parent of the given children (learnt through filter[parent_run_id]); journals real changes. */
@@ -172,17 +213,18 @@ export class MirrorWriter {
     return changed;
   }
 
-  /** Clears parent links that the complete parent walk of a full pass did not confirm. */
-  clearUnconfirmedParents(ctx: WriteContext): number {
-    const unconfirmed = `parent_run_id IS NOT NULL AND id NOT IN (SELECT id FROM sync_seen WHERE entity = 'parent_link')`;
-    this.sqlite
-      .prepare(
-        `INSERT INTO changes (sync_id, entity, entity_id, change, changed_at, fields, before, after)
-         SELECT ?, 'run', id, 'updated', ?, '["parent_run_id"]', json_object('parent_run_id', parent_run_id), json_object('parent_run_id', NULL)
-         FROM runs WHERE ${unconfirmed}`,
-      )
-      .run(ctx.syncId, ctx.now);
-    return this.sqlite.prepare(`UPDATE runs SET parent_run_id = NULL WHERE ${unconfirmed}`).run().changes;
+  /** Clears parent links that a complete parent walk of a full pass did not confirm. */
+  clearUnconfirmedParents(walk: number, ctx: WriteContext): number {
+    const ids = this.sqlite
+      .prepare(`SELECT id FROM runs WHERE parent_run_id IS NOT NULL AND id NOT IN (SELECT id FROM sync_seen WHERE walk = ? AND entity = 'parent_link')`)
+      .pluck()
+      .all(walk) as number[];
+    for (const id of ids) {
+      const row = this.stmt.selectParent.get(id) as { parent_run_id: number | null };
+      this.stmt.updateParent.run(null, id);
+      this.journal(ctx, 'run', id, 'updated', ['parent_run_id'], { parent_run_id: row.parent_run_id }, { parent_run_id: null });
+    }
+    return ids.length;
   }
 
   /** Replaces a run's artifact listing and remembers which version of the run it describes. */
@@ -192,16 +234,22 @@ export class MirrorWriter {
     this.stmt.setArtifactsListedFor.run(listedFor, runId);
   }
 
+  /** Keeps a run's previous listing but records that this version of the run was asked for (e.g. it answered 404). */
+  markArtifactsListed(runId: number, listedFor: string): void {
+    this.stmt.setArtifactsListedFor.run(listedFor, runId);
+  }
+
   /** Replaces a project's artifact listing. */
   replaceProjectArtifacts(projectId: number, files: ProjectFile[]): void {
     this.stmt.deleteProjectArtifacts.run(projectId);
     for (const f of files) this.stmt.insertProjectArtifact.run(projectId, f.artifact_path, f.filename, f.file_size ?? null, f.created_at ?? null);
   }
 
-  /** Sets is_pinned from the complete list of pinned run ids; returns how many runs changed. */
-  reconcilePins(pinnedIds: Set<number>, ctx: WriteContext): number {
+  /** Sets is_pinned from the complete list of pinned run ids (of `projectIds` only, when given); returns how many runs changed. */
+  reconcilePins(pinnedIds: Set<number>, ctx: WriteContext, projectIds: number[] = []): number {
     let changed = 0;
-    const current = this.sqlite.prepare('SELECT id FROM runs WHERE is_pinned = 1').pluck().all() as number[];
+    const scope = projectIds.length > 0 ? ` AND project_id IN (${projectIds.map(Number).join(',')})` : '';
+    const current = this.sqlite.prepare(`SELECT id FROM runs WHERE is_pinned = 1${scope}`).pluck().all() as number[];
     for (const id of current) if (!pinnedIds.has(id)) changed += this.setPinned(id, false, ctx);
     for (const id of pinnedIds) changed += this.setPinned(id, true, ctx);
     return changed;
@@ -233,6 +281,10 @@ export class MirrorWriter {
     if (diff.fields.length > 0) this.journal(ctx, entity, id, 'updated', diff.fields, diff.before, diff.after);
   }
 
+  private countUnknown(key: string): void {
+    this.tally.unknownValues[key] = (this.tally.unknownValues[key] ?? 0) + 1;
+  }
+
   private journal(
     ctx: WriteContext,
     entity: Entity,
@@ -242,6 +294,7 @@ export class MirrorWriter {
     before: FlatRecord | null,
     after: FlatRecord | null,
   ): void {
+    this.tally[change]++;
     this.stmt.insertChange.run(
       ctx.syncId, entity, id, change, ctx.now,
       fields ? JSON.stringify(fields) : null,
@@ -283,7 +336,8 @@ function prepareStatements(db: Database.Database) {
     ),
     deleteProjectTags: db.prepare('DELETE FROM project_tags WHERE project_id = ?'),
     insertProjectTag: db.prepare('INSERT OR IGNORE INTO project_tags (project_id, key, value) VALUES (?, ?, ?)'),
-    markSeen: db.prepare('INSERT OR IGNORE INTO sync_seen (entity, id) VALUES (?, ?)'),
+    markSeen: db.prepare('INSERT OR IGNORE INTO sync_seen (walk, entity, id) VALUES (?, ?, ?)'),
+    wasSeen: db.prepare('SELECT 1 FROM sync_seen WHERE walk = ? AND entity = ? AND id = ?'),
     selectParent: db.prepare('SELECT parent_run_id FROM runs WHERE id = ?'),
     updateParent: db.prepare('UPDATE runs SET parent_run_id = ? WHERE id = ?'),
     deleteRunArtifacts: db.prepare('DELETE FROM run_artifacts WHERE run_id = ?'),

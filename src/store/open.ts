@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -18,35 +18,47 @@ export interface Store {
 }
 
 export interface OpenStoreOptions {
-  /** open without migrating or writing (queries, exports) */
+  /** open without migrating or writing (queries, exports, status) */
   readonly?: boolean;
   /** ms to wait on a locked database before failing. @default 5000 */
   busyTimeoutMs?: number;
 }
 
+/** `PRAGMA application_id` of a mirror database ('MLAB'); set by migration 0001. */
+export const MIRROR_APPLICATION_ID = 0x4d4c4142;
+
 // Both src/store and dist/store sit two levels below the package root.
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
+// Tables a mirror made before the application_id mark already had.
+const LEGACY_MIRROR_TABLES = ['__drizzle_migrations', 'runs', 'projects', 'sync_state', 'sync_runs'];
 
-/** Opens (creating with mode 0600 if needed) and migrates the mirror database. */
+/**
+ * Opens (creating with mode 0600 if needed) and migrates the mirror database. A file that is neither empty
+ * nor a mirror is refused untouched; a read-only open never migrates and refuses an outdated schema.
+ */
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
+  const readonly = options.readonly ?? false;
+  if (path !== ':memory:') checkPath(path, readonly);
   let sqlite: Database.Database;
   try {
-    if (!options.readonly && path !== ':memory:') createPrivateFile(path);
-    sqlite = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    if (!readonly && path !== ':memory:') createPrivateFile(path);
+    sqlite = new Database(path, { readonly, fileMustExist: readonly });
   } catch (err) {
-    throw new StoreError('db_open', `cannot open the mirror database ${path}: ${(err as Error).message}`, { cause: err });
+    throw new StoreError('db_open', `cannot open the mirror database ${path}: ${(err as Error).message}; check the path and its permissions`, { cause: err });
   }
   try {
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    checkIdentity(sqlite, path, readonly);
     sqlite.pragma('foreign_keys = ON');
-    if (!options.readonly) {
+    if (!readonly) {
       sqlite.pragma('journal_mode = WAL');
       // NORMAL is durable across process crashes in WAL mode; only an OS crash may lose the last commits.
       sqlite.pragma('synchronous = NORMAL');
     }
     sqlite.pragma('cache_size = -65536');
     const db = drizzle(sqlite, { schema });
-    if (!options.readonly) migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+    if (readonly) checkSchemaCurrent(sqlite, path);
+    else migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
     return { path, sqlite, db, close: () => sqlite.close() };
   } catch (err) {
     sqlite.close();
@@ -54,6 +66,47 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     if (translated instanceof StoreError) throw translated;
     throw new StoreError('db_migrate', `cannot prepare the mirror database ${path}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+function checkPath(path: string, readonly: boolean): void {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    if (readonly) throw new StoreError('db_open', `no mirror database at ${path}: run \`modellab-mirror sync\` first, or pass --db (or MODELLAB_DB) pointing to one`);
+    return;
+  }
+  if (stat.isDirectory()) throw new StoreError('db_open', `${path} is a directory, not a mirror database file; pass a file path such as ${path.replace(/\/$/, '')}/mirror.db`);
+  if (!stat.isFile()) throw new StoreError('db_open', `${path} is not a regular file; pass the path of a mirror database file`);
+}
+
+// Reads only (application_id and the schema's table names): a foreign file must come out untouched.
+function checkIdentity(sqlite: Database.Database, path: string, readonly: boolean): void {
+  const applicationId = sqlite.pragma('application_id', { simple: true }) as number;
+  if (applicationId === MIRROR_APPLICATION_ID) return;
+  const tables = sqlite.prepare(`SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all() as string[];
+  if (applicationId === 0 && tables.length === 0) {
+    if (readonly) throw new StoreError('db_foreign', `${path} is an empty database, not a mirror yet: run \`modellab-mirror sync --db ${path}\` to fill it`);
+    return;
+  }
+  if (applicationId === 0 && LEGACY_MIRROR_TABLES.every((t) => tables.includes(t))) return;
+  const holds = tables.length > 0 ? ` (it holds ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''})` : '';
+  throw new StoreError(
+    'db_foreign',
+    `${path} is a SQLite database of another application${holds}, not a modellab-mirror database; it was left untouched — pass a new file with --db or MODELLAB_DB`,
+  );
+}
+
+function checkSchemaCurrent(sqlite: Database.Database, path: string): void {
+  const journal = JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, 'utf8')) as { entries: { when: number }[] };
+  const expected = Math.max(...journal.entries.map((e) => e.when));
+  const hasTable = sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'`).get() !== undefined;
+  const applied = hasTable ? (sqlite.prepare('SELECT MAX(created_at) FROM __drizzle_migrations').pluck().get() as number | null) ?? 0 : 0;
+  if (applied < expected)
+    throw new StoreError(
+      'db_outdated',
+      `${path} was written by an older modellab-mirror and this command opens it read-only; run \`modellab-mirror sync --db ${path}\` once to upgrade it in place`,
+    );
 }
 
 function createPrivateFile(path: string): void {

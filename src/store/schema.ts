@@ -177,6 +177,12 @@ export const syncRuns = sqliteTable(
     pid: integer('pid'),
     /** the pass this one resumed from a checkpoint, if any */
     resumed_from: integer('resumed_from'),
+    /** JSON {"status:archived": 3}: values outside the reference's enums, stored as they came */
+    unknown_values: text('unknown_values'),
+    /** removals confirmed by asking for the item by id (404), and rows refreshed instead (200) */
+    confirmations: integer('confirmations').notNull().default(0),
+    /** times a listing was walked again because it changed while it was walked */
+    rewalks: integer('rewalks').notNull().default(0),
   },
   (t) => [index('sync_runs_status_idx').on(t.status, t.started_at)],
 );
@@ -211,23 +217,31 @@ export const syncState = sqliteTable('sync_state', {
   updated_at: text('updated_at').notNull(),
 });
 
-/** Ids seen by the current full pass's listings; persisted so a resumed pass keeps what it saw. */
+/**
+ * Ids seen by one full walk's listings (`walk` = the sync_runs id that started it), persisted so a resumed
+ * walk keeps what it saw. Each walk owns its rows: another pass (another scope) never empties them.
+ */
 export const syncSeen = sqliteTable(
   'sync_seen',
   {
+    walk: integer('walk').notNull(),
     entity: text('entity').notNull(),
     id: integer('id').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.entity, t.id] })],
+  (t) => [primaryKey({ columns: [t.walk, t.entity, t.id] })],
 );
 
-/** At most one row: the writer holding the database (pid, since when). */
+/** At most one row: the writer holding the database (pid, since when), refreshed by a heartbeat. */
 export const syncLock = sqliteTable('sync_lock', {
   id: integer('id').primaryKey(),
   pid: integer('pid').notNull(),
   hostname: text('hostname').notNull(),
   command: text('command').notNull(),
   started_at: text('started_at').notNull(),
+  /** random per holder process: pids repeat (PID 1 in containers), tokens do not */
+  token: text('token'),
+  /** refreshed every few seconds by the holder; a lock not refreshed for the stale time may be taken over */
+  heartbeat_at: text('heartbeat_at'),
 });
 
 // Facets derived from local tables, never fetched run by run.

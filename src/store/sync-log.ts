@@ -18,6 +18,12 @@ export interface SyncCounters {
   requests_by_resource: Record<string, number>;
   rate_limit_wait_ms: number;
   bytes: number;
+  /** values outside the reference's enums, stored as they came: {"status:archived": 3} */
+  unknown_values: Record<string, number>;
+  /** removal candidates asked for by id (404 confirms; an answer refreshes the row instead) */
+  confirmations: number;
+  /** listings walked again because they changed while walked */
+  rewalks: number;
 }
 
 // Progress and checkpoints are written after every page group and every artifact listing: prepare once per connection.
@@ -27,7 +33,8 @@ function prepareProgressStatements(db: Database.Database) {
   return {
     recordProgress: db.prepare(
       `UPDATE sync_runs SET requests = ?, retries = ?, rate_limited = ?, pages = ?, inserted = ?, updated = ?, removed = ?,
-       skipped = ?, skipped_records = ?, requests_by_resource = ?, rate_limit_wait_ms = ?, bytes = ? WHERE id = ?`,
+       skipped = ?, skipped_records = ?, requests_by_resource = ?, rate_limit_wait_ms = ?, bytes = ?,
+       unknown_values = ?, confirmations = ?, rewalks = ? WHERE id = ?`,
     ),
     writeState: db.prepare(
       'INSERT INTO sync_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
@@ -57,7 +64,8 @@ export function recordSyncProgress(store: Store, id: number, c: SyncCounters): v
   statements(store).recordProgress.run(
       c.requests, c.retries, c.rate_limited, c.pages, c.inserted, c.updated, c.removed, c.skipped,
       c.skipped_records.length > 0 ? JSON.stringify(c.skipped_records) : null,
-      JSON.stringify(c.requests_by_resource), Math.round(c.rate_limit_wait_ms), c.bytes, id,
+      JSON.stringify(c.requests_by_resource), Math.round(c.rate_limit_wait_ms), c.bytes,
+      Object.keys(c.unknown_values).length > 0 ? JSON.stringify(c.unknown_values) : null, c.confirmations, c.rewalks, id,
     );
 }
 
@@ -66,11 +74,14 @@ export function finishSyncRun(store: Store, id: number, status: Exclude<SyncStat
   store.sqlite.prepare('UPDATE sync_runs SET status = ?, finished_at = ?, error = ? WHERE id = ?').run(status, finishedAt, error, id);
 }
 
-/** Marks passes left 'running' by a dead process (killed, crashed) as interrupted. Call while holding the writer lock. */
+/**
+ * Marks passes left 'running' by a writer that is gone (killed, crashed, its container recreated) as interrupted.
+ * Call while holding the writer lock and before opening this pass's row: no other pass can be running then.
+ */
 export function markAbandonedSyncRuns(store: Store, now: string): number {
   return store.sqlite
-    .prepare(`UPDATE sync_runs SET status = 'interrupted', finished_at = ?, error = 'the process stopped before the pass finished' WHERE status = 'running' AND (pid IS NULL OR pid <> ?)`)
-    .run(now, process.pid).changes;
+    .prepare(`UPDATE sync_runs SET status = 'interrupted', finished_at = ?, error = 'the process stopped before the pass finished' WHERE status = 'running'`)
+    .run(now).changes;
 }
 
 /** Reads a JSON value from sync_state. */

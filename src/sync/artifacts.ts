@@ -1,52 +1,58 @@
-import { isApiError, type RunArtifactFile } from '../api/index.js';
+import { isApiError, isRecordLevelFailure, type RunArtifactFile } from '../api/index.js';
+import { countArtifactCandidates, listLiveProjectIds, selectArtifactCandidates, type ArtifactCandidate } from '../store/index.js';
 import type { PassContext } from './pass-context.js';
+import { forEachConcurrent } from './workers.js';
 
-const FINISHED = `('completed','failed','killed')`;
+// This many listings failing in a row, with no success between them, means the service is down, not one run.
+const MAX_FAILURES_IN_A_ROW = 20;
 
 /**
  * Lists run artifacts for the runs the policy selects whose listing is missing or older than the run's
  * updated_at. The selection itself is the checkpoint: a listed run records the version it describes.
- * `baseline` is when the mirror's first full pass started (the 'changed' policy lists only runs updated since).
+ * A listing that fails after retries is recorded as skipped, keeps its previous content and is tried again
+ * by the next pass (once a pass: the phase walks runs by id). `baseline` is the server time after which
+ * the 'changed' policy lists runs.
  */
-export async function syncRunArtifacts(ctx: PassContext, baseline: string): Promise<void> {
+export async function syncRunArtifacts(ctx: PassContext, baseline: string | null): Promise<void> {
   const { policy, projectIds, concurrency } = ctx.options.artifacts;
   if (policy === 'none') return;
   ctx.beginPhase('run_artifacts');
-  // Soft-deleted runs answer 404 on their own endpoints: listing them would only spend requests.
-  const where = ['removed_upstream_at IS NULL', 'deleted_at IS NULL'];
-  if (policy === 'finished') where.push(`status IN ${FINISHED}`, 'artifacts_listed_for IS NULL');
-  else where.push('(artifacts_listed_for IS NULL OR artifacts_listed_for <> updated_at)');
-  if (policy === 'changed') where.push(`updated_at >= '${baseline.replace(/'/g, '')}'`);
-  const scope = projectIds.length > 0 ? projectIds : ctx.options.projectIds;
-  if (scope.length > 0) where.push(`project_id IN (${scope.map(Number).join(',')})`);
-  const sql = `FROM runs WHERE ${where.join(' AND ')}`;
-  const total = (ctx.store.sqlite.prepare(`SELECT COUNT(*) AS n ${sql}`).get() as { n: number }).n;
-  const select = ctx.store.sqlite.prepare(`SELECT id, updated_at FROM runs WHERE id > ? AND ${where.join(' AND ')} ORDER BY id LIMIT ?`);
+  const selection = { policy, baseline, projectIds: projectIds.length > 0 ? projectIds : ctx.options.projectIds };
+  const total = countArtifactCandidates(ctx.store, selection);
+  const failures = new FailureStreak();
   let cursor = 0;
   let done = 0;
   for (;;) {
     ctx.signal?.throwIfAborted();
-    const batch = select.all(cursor, concurrency * 4) as { id: number; updated_at: string }[];
+    const batch = selectArtifactCandidates(ctx.store, selection, cursor, concurrency * 4);
     if (batch.length === 0) break;
     cursor = batch[batch.length - 1]!.id;
-    await mapConcurrent(batch, concurrency, async (run) => {
-      const listing = await listRunTree(ctx, run.id);
+    await forEachConcurrent(batch, concurrency, async (run) => {
+      const outcome = await listRunTree(ctx, run);
       ctx.writer.transaction(() => {
-        ctx.writer.replaceRunArtifacts(run.id, listing?.files ?? [], listing?.pathInProject ?? null, run.updated_at);
+        if (outcome.kind === 'listed') ctx.writer.replaceRunArtifacts(run.id, outcome.files, outcome.pathInProject, run.updated_at);
+        // Gone at the root (deleted meanwhile, or a soft-deleted run the service no longer lists): keep what we had, don't ask again until updated_at moves.
+        else if (outcome.kind === 'not_found') ctx.writer.markArtifactsListed(run.id, run.updated_at);
+        else ctx.recordSkipped([{ listing: `runs/${run.id}/artifacts`, offset: -1, run: run.id, error: outcome.error.message }]);
         ctx.flushCounters();
       });
+      failures.record(outcome.kind === 'failed' ? outcome.error : null);
       ctx.report('run_artifacts', ++done, total);
     });
   }
   ctx.endPhase('run_artifacts');
 }
 
-/** Lists project artifacts of the given projects. */
-export async function syncProjectArtifacts(ctx: PassContext, projectIds: number[]): Promise<void> {
-  if (!ctx.options.artifacts.projectListings || projectIds.length === 0) return;
+/** Lists project artifacts of the given projects (all live ones when none are given, soft-deleted included). */
+export async function syncProjectArtifacts(ctx: PassContext, projectIds: number[] | 'all'): Promise<void> {
+  if (!ctx.options.artifacts.projectListings) return;
+  const ids = projectIds === 'all' ? listLiveProjectIds(ctx.store, ctx.options.projectIds) : projectIds;
+  if (ids.length === 0) return;
   ctx.beginPhase('project_artifacts');
+  const failures = new FailureStreak();
   let done = 0;
-  await mapConcurrent(projectIds, ctx.options.artifacts.concurrency, async (projectId) => {
+  await forEachConcurrent(ids, ctx.options.artifacts.concurrency, async (projectId) => {
+    let error: Error | null = null;
     try {
       const listing = await ctx.client.listProjectArtifacts(projectId);
       ctx.writer.transaction(() => {
@@ -54,15 +60,30 @@ export async function syncProjectArtifacts(ctx: PassContext, projectIds: number[
         ctx.flushCounters();
       });
     } catch (err) {
-      if (!(isApiError(err) && err.code === 'not_found')) throw err;
+      if (isApiError(err) && err.code === 'not_found') {
+        // Deleted meanwhile, or soft-deleted and no longer listed: keep what we had.
+      } else if (isRecordLevelFailure(err)) {
+        error = err as Error;
+        ctx.writer.transaction(() => {
+          ctx.recordSkipped([{ listing: `projects/${projectId}/artifacts`, offset: -1, project: projectId, error: error!.message }]);
+          ctx.flushCounters();
+        });
+      } else throw err;
     }
-    ctx.report('project_artifacts', ++done, projectIds.length);
+    failures.record(error);
+    ctx.report('project_artifacts', ++done, ids.length);
   });
   ctx.endPhase('project_artifacts');
 }
 
-// Walks directories breadth-first down to maxDepth; a run deleted meanwhile (404) lists as empty.
-async function listRunTree(ctx: PassContext, runId: number): Promise<{ files: RunArtifactFile[]; pathInProject: string | null } | null> {
+type TreeOutcome =
+  | { kind: 'listed'; files: RunArtifactFile[]; pathInProject: string | null }
+  | { kind: 'not_found' }
+  | { kind: 'failed'; error: Error };
+
+// Walks directories breadth-first down to maxDepth. Only a 404 at the root means the run's listing is gone;
+// a subdirectory deleted meanwhile just has no entries.
+async function listRunTree(ctx: PassContext, run: ArtifactCandidate): Promise<TreeOutcome> {
   const files: RunArtifactFile[] = [];
   let pathInProject: string | null = null;
   let level: (string | undefined)[] = [undefined];
@@ -71,9 +92,13 @@ async function listRunTree(ctx: PassContext, runId: number): Promise<{ files: Ru
     for (const dir of level) {
       let listing;
       try {
-        listing = await ctx.client.listRunArtifacts(runId, dir);
+        listing = await ctx.client.listRunArtifacts(run.id, dir);
       } catch (err) {
-        if (isApiError(err) && err.code === 'not_found') return null;
+        if (isApiError(err) && err.code === 'not_found') {
+          if (dir === undefined) return { kind: 'not_found' };
+          continue;
+        }
+        if (isRecordLevelFailure(err)) return { kind: 'failed', error: err as Error };
         throw err;
       }
       if (dir === undefined) pathInProject = listing.attributes.path_in_project ?? null;
@@ -84,13 +109,18 @@ async function listRunTree(ctx: PassContext, runId: number): Promise<{ files: Ru
     }
     level = next;
   }
-  return { files, pathInProject };
+  return { kind: 'listed', files, pathInProject };
 }
 
-async function mapConcurrent<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+// Skipping one listing is right when one run is broken; skipping all of them would hide an outage.
+class FailureStreak {
+  private inARow = 0;
+
+  record(error: Error | null): void {
+    if (error === null) {
+      this.inARow = 0;
+      return;
+    }
+    if (++this.inARow >= MAX_FAILURES_IN_A_ROW) throw error;
+  }
 }

@@ -1,24 +1,30 @@
 import type { Logger } from 'pino';
-import type { ModelLabClient } from '../api/index.js';
+import { formatTimestamp, normalizeTimestamp, type ModelLabClient } from '../api/index.js';
 import {
-  acquireWriterLock, finishSyncRun, markAbandonedSyncRuns, readState, startSyncRun, translateSqliteError, writeState,
+  acquireWriterLock, finishSyncRun, markAbandonedSyncRuns, readState, refreshPlannerStatistics, startSyncRun, translateSqliteError, writeState,
   type Store, type SyncCounters, type SyncKind,
 } from '../store/index.js';
 import { syncProjectArtifacts, syncRunArtifacts } from './artifacts.js';
 import type { SyncOptions } from './options.js';
-import { CHECKPOINT_KEY, PassContext, WATERMARK_KEY, type Checkpoint } from './pass-context.js';
+import { CHECKPOINT_KEY, PassContext, scopedKey, WATERMARK_KEY, type Checkpoint } from './pass-context.js';
 import { syncAllParents, syncNewParents } from './parents.js';
 import { syncPins } from './pins.js';
 import { silentProgress, type ProgressSink, type SyncPhase } from './progress.js';
 import { syncProjects } from './projects.js';
+import { reconcileFullPass, reconcileProjects, reconcileRunCounts } from './reconcile.js';
 import { syncAllRuns, syncChangedRuns } from './runs.js';
 
 /** What the next incremental pass starts from; written when a pass succeeds. */
 interface Watermark {
+  /** the server's highest run updated_at mirrored */
   runsUpdatedAt: string | null;
   projectsUpdatedAt: string | null;
-  /** start of the first successful full pass (the 'changed' artifact policy's baseline) */
-  firstFullAt: string;
+  /** the server's highest updated_at at the end of the first full pass: the 'changed' artifact policy lists runs updated after it */
+  artifactsBaseline?: string | null;
+  /** older mirrors: start of the first full pass by our clock (used as the baseline when artifactsBaseline is absent) */
+  firstFullAt?: string;
+  /** incremental passes in a row that kept the watermark because a record was skipped (it is read again) */
+  heldPasses?: number;
 }
 
 export interface SyncDeps {
@@ -39,50 +45,61 @@ export interface SyncResult {
 }
 
 const FULL_PHASES: SyncPhase[] = ['projects', 'runs', 'parents', 'run_artifacts', 'project_artifacts', 'reconcile'];
+// An incremental pass that skipped a record keeps the watermark (so the record is read again) this many times at most.
+const MAX_HELD_PASSES = 6;
+// Journal entries after which the planner's statistics are refreshed.
+const ANALYZE_AFTER_CHANGES = 1000;
 
 /**
  * Runs one sync pass (full, incremental, or the one `auto` picks) as the database's only writer.
- * An interrupted full pass is resumed from its checkpoint. Throws on failure after recording it in sync_runs.
+ * An interrupted full pass of the same scope is resumed from its checkpoint. Throws on failure after recording it in sync_runs.
  */
 export async function runSync(deps: SyncDeps, options: SyncOptions, signal?: AbortSignal): Promise<SyncResult> {
   const clock = deps.now ?? (() => new Date());
   const now = (): string => clock().toISOString();
   const { store } = deps;
-  const release = acquireWriterLock(store, 'sync');
+  const lockLost = new AbortController();
+  const lock = acquireWriterLock(store, 'sync', {
+    staleMs: options.lock.staleMs,
+    heartbeatMs: options.lock.heartbeatMs,
+    log: deps.log,
+    onLost: () => lockLost.abort(new Error('the writer lock was taken over by another process')),
+  });
+  const passSignal = signal ? AbortSignal.any([signal, lockLost.signal]) : lockLost.signal;
   try {
     markAbandonedSyncRuns(store, now());
-    const watermarkKey = watermarkKeyFor(options.projectIds);
-    const watermark = readState<Watermark>(store, watermarkKey);
-    let checkpoint = readState<Checkpoint>(store, CHECKPOINT_KEY) ?? null;
-    if (checkpoint && !sameScope(checkpoint.projectIds, options.projectIds)) {
-      deps.log.info({ checkpoint: checkpoint.projectIds, requested: options.projectIds }, 'discarding a checkpoint of a pass with another project scope');
-      checkpoint = null;
-    }
-    const kind: SyncKind =
-      checkpoint || options.mode === 'full' || !watermark?.runsUpdatedAt ? 'full' : 'incremental';
-    if (options.mode === 'incremental' && kind === 'full' && !checkpoint)
-      deps.log.info('no successful full pass yet: running a full pass first');
+    const watermarkKey = scopedKey(WATERMARK_KEY, options.projectIds);
+    const checkpointKey = scopedKey(CHECKPOINT_KEY, options.projectIds);
+    const watermark = normalizeWatermark(readState<Watermark>(store, watermarkKey));
+    const checkpoint = readCheckpoint(store, checkpointKey, options.projectIds, now());
+    const kind: SyncKind = checkpoint || options.mode === 'full' || !watermark?.runsUpdatedAt ? 'full' : 'incremental';
+    if (options.mode === 'incremental' && kind === 'full' && !checkpoint) deps.log.info('no successful full pass yet: running a full pass first');
     const started = clock();
     const syncId = startSyncRun(store, kind, started.toISOString(), checkpoint?.origin ?? null);
     const log = deps.log.child({ sync: syncId, kind });
-    const ctx = new PassContext(store, deps.client, log, deps.progress ?? silentProgress, options, syncId, now, signal);
+    const ctx = new PassContext(store, deps.client, log, deps.progress ?? silentProgress, options, syncId, now, passSignal, checkpointKey);
+    if (checkpoint?.base !== undefined) ctx.pageBase = checkpoint.base;
     log.info({ resumedFrom: checkpoint?.origin ?? null, phase: checkpoint?.phase }, `${kind} sync started`);
     try {
       const next =
         kind === 'full'
-          ? await runFullPass(ctx, checkpoint ?? newCheckpoint(syncId, started.toISOString(), options), watermark, signal)
-          : await runIncrementalPass(ctx, watermark!, signal);
+          ? await runFullPass(ctx, checkpoint ?? newCheckpoint(syncId, started.toISOString(), options), watermark)
+          : await runIncrementalPass(ctx, watermark!);
       store.sqlite.transaction(() => {
         ctx.flushCounters();
         writeState(store, watermarkKey, next, now());
-        if (kind === 'full') writeState(store, CHECKPOINT_KEY, undefined, now());
+        if (kind === 'full') writeState(store, checkpointKey, undefined, now());
         finishSyncRun(store, syncId, 'succeeded', now(), null);
       })();
+      if (kind === 'full') ctx.writer.forgetWalk(checkpoint?.origin ?? syncId);
+      const changed = ctx.counters.inserted + ctx.counters.updated + ctx.counters.removed;
+      if (kind === 'full' || changed >= ANALYZE_AFTER_CHANGES) refreshPlannerStatistics(store);
       const durationMs = clock().getTime() - started.getTime();
-      log.info({ ...ctx.counters, skipped_records: undefined, durationMs }, `${kind} sync succeeded`);
+      const level = ctx.counters.skipped > 0 ? 'warn' : 'info';
+      log[level]({ ...ctx.counters, skipped_records: undefined, durationMs }, `${kind} sync succeeded${ctx.counters.skipped > 0 ? ` with ${ctx.counters.skipped} skipped records` : ''}`);
       return { syncId, kind, resumedFrom: checkpoint?.origin ?? null, counters: ctx.counters, durationMs };
     } catch (err) {
-      const failure = translateSqliteError(err, store.path) as Error;
+      const failure = translateSqliteError(passSignal.aborted && lockLost.signal.aborted ? lockLost.signal.reason : err, store.path) as Error;
       const status = signal?.aborted ? 'interrupted' : 'failed';
       try {
         ctx.flushCounters();
@@ -94,113 +111,138 @@ export async function runSync(deps: SyncDeps, options: SyncOptions, signal?: Abo
       throw failure;
     }
   } finally {
-    release();
+    lock.release();
   }
 }
 
-async function runFullPass(ctx: PassContext, cp: Checkpoint, previous: Watermark | undefined, signal?: AbortSignal): Promise<Watermark> {
+// A scope's checkpoint; older mirrors kept every scope's under one key. A fresh walk forgets seen-sets no checkpoint owns.
+function readCheckpoint(store: Store, key: string, projectIds: number[], now: string): Checkpoint | null {
+  let checkpoint = readState<Checkpoint>(store, key) ?? null;
+  if (!checkpoint && key !== CHECKPOINT_KEY) {
+    const legacy = readState<Checkpoint>(store, CHECKPOINT_KEY);
+    if (legacy && sameScope(legacy.projectIds, projectIds)) {
+      checkpoint = legacy;
+      store.sqlite.transaction(() => {
+        writeState(store, key, legacy, now);
+        writeState(store, CHECKPOINT_KEY, undefined, now);
+      })();
+    }
+  }
+  if (checkpoint && !sameScope(checkpoint.projectIds, projectIds)) return null;
+  return checkpoint;
+}
+
+async function runFullPass(ctx: PassContext, cp: Checkpoint, previous: Watermark | undefined): Promise<Watermark> {
   const at = (phase: SyncPhase): boolean => FULL_PHASES.indexOf(cp.phase) <= FULL_PHASES.indexOf(phase);
   const advance = (phase: SyncPhase): void => {
-    signal?.throwIfAborted();
+    ctx.signal?.throwIfAborted();
     cp.phase = phase;
-    cp.page = phase === 'runs' ? 1 : 0;
+    cp.page = phase === 'runs' ? null : 0;
     ctx.writer.transaction(() => ctx.saveCheckpoint(cp));
   };
   if (cp.origin === ctx.syncId && cp.phase === 'projects') {
-    // A fresh walk: forget what an earlier, abandoned walk saw.
+    // A fresh walk: seen-sets of walks that no checkpoint refers to any more are garbage (other scopes keep theirs).
     ctx.writer.transaction(() => {
-      ctx.writer.clearSeen();
       ctx.saveCheckpoint(cp);
+      ctx.writer.forgetWalksExcept(liveCheckpointOrigins(ctx.store));
     });
   }
-  let projectsComplete = true;
   if (at('projects')) {
-    const projects = await syncProjects(ctx, cp);
-    projectsComplete = projects.complete;
+    cp.projectsComplete = (await syncProjects(ctx, cp)).complete;
     advance('runs');
   }
-  let runsComplete = true;
   if (at('runs')) {
-    runsComplete = (await syncAllRuns(ctx, cp)).complete;
+    cp.runsComplete = (await syncAllRuns(ctx, cp)).complete;
     advance('parents');
   }
-  let parentsClean = true;
   if (at('parents')) {
-    parentsClean = await syncAllParents(ctx, cp);
+    cp.parentsClean = await syncAllParents(ctx, cp);
     advance('run_artifacts');
   }
+  const baseline = artifactsBaseline(previous, cp.maxRunUpdatedAt);
   if (at('run_artifacts')) {
-    await syncRunArtifacts(ctx, previous?.firstFullAt ?? cp.startedAt);
+    await syncRunArtifacts(ctx, baseline);
     advance('project_artifacts');
   }
   if (at('project_artifacts')) {
-    await syncProjectArtifacts(ctx, scopedProjectIds(ctx));
+    await syncProjectArtifacts(ctx, ctx.options.projectIds.length > 0 ? ctx.options.projectIds : 'all');
     advance('reconcile');
   }
-  ctx.beginPhase('reconcile');
-  ctx.writer.transaction(() => {
-    // Removals are only trusted from listings that completed without skipped records.
-    const scope = ctx.options.projectIds;
-    if (projectsComplete && cp.skippedProjects === 0 && scope.length === 0) ctx.counters.removed += ctx.writer.markRemovedUnseen('project', ctx.write);
-    if (runsComplete && cp.skippedRuns === 0) ctx.counters.removed += ctx.writer.markRemovedUnseen('run', ctx.write, scope);
-    else ctx.log.warn({ skipped: cp.skippedRuns }, 'run listing had skipped records: removals not applied this pass');
-    if (parentsClean && runsComplete && scope.length === 0) ctx.writer.clearUnconfirmedParents(ctx.write);
-    ctx.flushCounters();
+  await reconcileFullPass(ctx, cp, {
+    projectsComplete: cp.projectsComplete ?? false,
+    runsComplete: cp.runsComplete ?? false,
+    parentsClean: cp.parentsClean ?? false,
   });
-  ctx.endPhase('reconcile');
   return {
     runsUpdatedAt: maxOf(cp.maxRunUpdatedAt, previous?.runsUpdatedAt),
     projectsUpdatedAt: maxOf(cp.maxProjectUpdatedAt, previous?.projectsUpdatedAt),
-    firstFullAt: previous?.firstFullAt ?? cp.startedAt,
+    artifactsBaseline: baseline,
+    ...(previous?.firstFullAt ? { firstFullAt: previous.firstFullAt } : {}),
+    heldPasses: 0,
   };
 }
 
-async function runIncrementalPass(ctx: PassContext, watermark: Watermark, signal?: AbortSignal): Promise<Watermark> {
+async function runIncrementalPass(ctx: PassContext, watermark: Watermark): Promise<Watermark> {
   // Projects are few: list them all, which also keeps stars (they do not move updated_at) current.
   const projects = await syncProjects(ctx, null);
-  if (projects.complete && ctx.options.projectIds.length === 0) {
-    ctx.writer.transaction(() => {
-      ctx.counters.removed += ctx.writer.markRemovedUnseen('project', ctx.write);
-      ctx.writer.clearSeen();
-    });
-  }
-  signal?.throwIfAborted();
-  const stopAt = new Date(Date.parse(watermark.runsUpdatedAt!) - ctx.options.overlapMs).toISOString();
+  if (projects.complete && ctx.options.projectIds.length === 0) await reconcileProjects(ctx, projects.seen);
+  ctx.signal?.throwIfAborted();
+  const stopAt = formatTimestamp(new Date(Date.parse(watermark.runsUpdatedAt!) - ctx.options.overlapMs));
   const runs = await syncChangedRuns(ctx, stopAt);
-  signal?.throwIfAborted();
+  ctx.signal?.throwIfAborted();
   if (runs.changedParents.length > 0 || runs.created.length > 0) await syncNewParents(ctx, runs.changedParents, runs.created);
   await syncPins(ctx);
-  signal?.throwIfAborted();
-  await syncRunArtifacts(ctx, watermark.firstFullAt);
+  await reconcileRunCounts(ctx, runs.serverTotal);
+  ctx.signal?.throwIfAborted();
+  await syncRunArtifacts(ctx, artifactsBaseline(watermark, null));
   await syncProjectArtifacts(ctx, projects.changed);
+  // A skipped record is read again by the next passes: the watermark waits for it (a few passes at most).
+  const held = runs.skipped > 0 && (watermark.heldPasses ?? 0) < MAX_HELD_PASSES;
+  if (held) ctx.log.warn({ skipped: runs.skipped, heldPasses: (watermark.heldPasses ?? 0) + 1 }, 'records were skipped: the watermark stays where it was so the next pass reads them again');
   return {
-    runsUpdatedAt: maxOf(runs.maxUpdatedAt, watermark.runsUpdatedAt),
+    ...watermark,
+    runsUpdatedAt: held ? watermark.runsUpdatedAt : maxOf(runs.maxUpdatedAt, watermark.runsUpdatedAt),
     projectsUpdatedAt: maxOf(projects.maxUpdatedAt, watermark.projectsUpdatedAt),
-    firstFullAt: watermark.firstFullAt,
+    heldPasses: held ? (watermark.heldPasses ?? 0) + 1 : 0,
   };
 }
 
-// A pass limited to some projects only vouches for those: each scope keeps its own watermark, so a later
-// organization-wide pass still starts with a full one.
-function watermarkKeyFor(projectIds: number[]): string {
-  return projectIds.length === 0 ? WATERMARK_KEY : `${WATERMARK_KEY}:projects=${[...projectIds].sort((a, b) => a - b).join(',')}`;
+// The 'changed' policy compares server times with server times: the highest updated_at when the first full pass ended.
+function artifactsBaseline(previous: Watermark | undefined, firstPassMax: string | null): string | null {
+  if (previous?.artifactsBaseline !== undefined) return previous.artifactsBaseline;
+  if (previous?.firstFullAt) return previous.firstFullAt;
+  return firstPassMax;
+}
+
+// Watermarks written before timestamps were normalised have fewer fractional digits: compare like with like.
+function normalizeWatermark(w: Watermark | undefined): Watermark | undefined {
+  if (!w) return w;
+  const norm = (t: string | null | undefined): string | null => (t ? normalizeTimestamp(t) : null);
+  return {
+    ...w,
+    runsUpdatedAt: norm(w.runsUpdatedAt),
+    projectsUpdatedAt: norm(w.projectsUpdatedAt),
+    ...(w.artifactsBaseline !== undefined ? { artifactsBaseline: norm(w.artifactsBaseline) } : {}),
+    ...(w.firstFullAt ? { firstFullAt: normalizeTimestamp(w.firstFullAt) } : {}),
+  };
+}
+
+function liveCheckpointOrigins(store: Store): number[] {
+  const rows = store.sqlite.prepare(`SELECT value FROM sync_state WHERE key = ? OR key LIKE ?`).pluck().all(CHECKPOINT_KEY, `${CHECKPOINT_KEY}:%`) as string[];
+  return rows.map((v) => Number((JSON.parse(v) as Checkpoint).origin)).filter(Number.isFinite);
 }
 
 function newCheckpoint(syncId: number, startedAt: string, options: SyncOptions): Checkpoint {
   return {
-    kind: 'full', origin: syncId, startedAt, phase: 'projects', page: 1, total: 0,
+    kind: 'full', origin: syncId, startedAt, phase: 'projects', page: null, total: 0,
     maxRunUpdatedAt: null, maxProjectUpdatedAt: null, skippedRuns: 0, skippedProjects: 0, projectIds: [...options.projectIds],
   };
 }
 
-function scopedProjectIds(ctx: PassContext): number[] {
-  if (ctx.options.projectIds.length > 0) return ctx.options.projectIds;
-  // Soft-deleted projects answer 404 on their own endpoints.
-  return ctx.store.sqlite.prepare('SELECT id FROM projects WHERE removed_upstream_at IS NULL AND deleted_at IS NULL ORDER BY id').pluck().all() as number[];
-}
-
 function sameScope(a: number[], b: number[]): boolean {
-  return a.length === b.length && [...a].sort().every((v, i) => v === [...b].sort()[i]);
+  const x = [...a].sort((p, q) => p - q);
+  const y = [...b].sort((p, q) => p - q);
+  return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
 function maxOf(a: string | null | undefined, b: string | null | undefined): string | null {

@@ -33,6 +33,8 @@ export interface SyncOptions {
   overlapMs: number;
   /** page[size] for listings. @default 100 */
   pageSize: number;
+  /** the writer lock's heartbeat: a lock not refreshed for staleMs is taken over. @default { staleMs: 60000, heartbeatMs: 5000 } */
+  lock: { staleMs: number; heartbeatMs: number };
 }
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
@@ -41,4 +43,5 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   artifacts: { policy: 'all', maxDepth: 3, projectIds: [], projectListings: true, concurrency: 16 },
   overlapMs: 60 * 1000,
   pageSize: 100,
+  lock: { staleMs: 60_000, heartbeatMs: 5_000 },
 };

@@ -1,39 +1,44 @@
-import type { Run } from '../api/index.js';
+import { isRecordLevelFailure, type Run } from '../api/index.js';
+import { countParents, selectParentCandidates, selectParentsAfter } from '../store/index.js';
 import { walkPages } from './paged-walk.js';
 import type { Checkpoint, PassContext } from './pass-context.js';
-import { recordSkipped } from './projects.js';
 
 // Parents whose child lists are read at the same time; the request queue still paces them.
 const PARENT_BATCH = 16;
 // An incremental pass looking for the parent of new child runs gives up after this many child lists.
 const MAX_PARENT_SEARCH = 200;
 
-/** Full pass: re-reads the child list of every run with children (resumable by parent id). Returns whether it completed cleanly. */
+/** A parent's child list as read: `complete` false when it was cut, had skipped records or failed. */
+interface ChildList {
+  children: number[];
+  complete: boolean;
+}
+
+/**
+ * Full pass: re-reads the child list of every run with children (resumable by parent id). A child list that
+ * fails after retries is recorded as skipped and keeps the links it had; the pass then clears no link.
+ * Returns whether every child list was read completely.
+ */
 export async function syncAllParents(ctx: PassContext, checkpoint: Checkpoint): Promise<boolean> {
   ctx.beginPhase('parents');
   const scope = ctx.options.projectIds;
-  const select = ctx.store.sqlite.prepare(
-    `SELECT id FROM runs WHERE has_children = 1 AND removed_upstream_at IS NULL AND id > ?
-     ${scope.length > 0 ? `AND project_id IN (${scope.map(Number).join(',')})` : ''} ORDER BY id LIMIT ${PARENT_BATCH}`,
-  );
-  const total = (
-    ctx.store.sqlite.prepare('SELECT COUNT(*) AS n FROM runs WHERE has_children = 1 AND removed_upstream_at IS NULL').get() as { n: number }
-  ).n;
-  let clean = true;
+  const total = countParents(ctx.store, scope);
+  let clean = checkpoint.parentsClean ?? true;
   let done = 0;
   for (;;) {
     ctx.signal?.throwIfAborted();
-    const parents = select.pluck().all(checkpoint.page) as number[];
+    const parents = selectParentsAfter(ctx.store, checkpoint.page ?? 0, PARENT_BATCH, scope);
     if (parents.length === 0) break;
     const lists = await Promise.all(parents.map((id) => readChildren(ctx, id)));
     ctx.writer.transaction(() => {
       parents.forEach((parentId, i) => {
         const list = lists[i]!;
         clean &&= list.complete;
-        for (const child of list.children) ctx.writer.markSeen('parent_link', child);
+        for (const child of list.children) ctx.writer.markSeen(checkpoint.origin, 'parent_link', child);
         ctx.writer.setParent(parentId, list.children, ctx.write);
       });
       checkpoint.page = parents[parents.length - 1]!;
+      checkpoint.parentsClean = clean;
       ctx.saveCheckpoint(checkpoint);
     });
     done += parents.length;
@@ -69,17 +74,7 @@ export async function syncNewParents(ctx: PassContext, changedParents: number[],
   await walk(changedParents);
   const orphans = await findNonRoots(ctx, created.filter((id) => !found.has(id)));
   if (orphans.size > 0) {
-    const projects = ctx.store.sqlite
-      .prepare(`SELECT DISTINCT project_id FROM runs WHERE id IN (${[...orphans].join(',')})`)
-      .pluck()
-      .all() as number[];
-    const candidates = ctx.store.sqlite
-      .prepare(
-        `SELECT id FROM runs WHERE has_children = 1 AND removed_upstream_at IS NULL AND project_id IN (${projects.join(',')})
-         ORDER BY created_at DESC LIMIT ${MAX_PARENT_SEARCH}`,
-      )
-      .pluck()
-      .all() as number[];
+    const candidates = selectParentCandidates(ctx.store, [...orphans], MAX_PARENT_SEARCH);
     for (let i = 0; i < candidates.length && [...orphans].some((id) => !found.has(id)); i += PARENT_BATCH) {
       await walk(candidates.slice(i, i + PARENT_BATCH));
     }
@@ -89,22 +84,32 @@ export async function syncNewParents(ctx: PassContext, changedParents: number[],
   ctx.endPhase('parents');
 }
 
-async function readChildren(ctx: PassContext, parentId: number): Promise<{ children: number[]; complete: boolean }> {
+// A child list that fails after retries is skipped (recorded), never fatal: the other links still land.
+async function readChildren(ctx: PassContext, parentId: number): Promise<ChildList> {
   const children: number[] = [];
-  const result = await walkPages<Run>({
-    listing: `runs?filter[parent_run_id]=${parentId}`,
-    pageSize: ctx.options.pageSize,
-    log: ctx.log,
-    signal: ctx.signal,
-    fetchPage: (number, size) => ctx.client.listRuns({ parentRunId: parentId, sort: 'created_at', number, size }),
-    savePage: (items, info) => {
-      for (const run of items) children.push(Number(run.id));
-      recordSkipped(ctx, info.skipped);
-      ctx.counters.pages++;
-      return true;
-    },
-  });
-  return { children, complete: result.complete && result.skipped.length === 0 };
+  try {
+    const result = await walkPages<Run>({
+      listing: `runs?filter[parent_run_id]=${parentId}`,
+      pageSize: ctx.options.pageSize,
+      ...(ctx.pageBase !== undefined ? { base: ctx.pageBase } : {}),
+      log: ctx.log,
+      signal: ctx.signal,
+      fetchPage: (number, size) => ctx.client.listRuns({ parentRunId: parentId, sort: 'created_at', size, ...(number !== undefined ? { number } : {}) }),
+      savePage: (items, info) => {
+        for (const run of items) children.push(Number(run.id));
+        ctx.recordSkipped(info.skipped);
+        ctx.counters.pages++;
+        return true;
+      },
+    });
+    ctx.learnBase(result.base);
+    return { children, complete: result.complete && result.skipped.length === 0 };
+  } catch (err) {
+    if (!isRecordLevelFailure(err)) throw err;
+    ctx.recordSkipped([{ listing: `runs?filter[parent_run_id]=${parentId}`, offset: -1, run: parentId, error: (err as Error).message }]);
+    // What was read before the failure is still true; a partial list removes no link.
+    return { children, complete: false };
+  }
 }
 
 /** Which of these runs are children (not roots): one request per 100 runs with filter[parent_run_id]=null. */
@@ -112,7 +117,7 @@ async function findNonRoots(ctx: PassContext, ids: number[]): Promise<Set<number
   const nonRoots = new Set(ids);
   for (let i = 0; i < ids.length; i += 100) {
     const chunk = ids.slice(i, i + 100);
-    const page = await ctx.client.listRuns({ ids: chunk, parentRunId: 'null', number: 1, size: 100 });
+    const page = await ctx.client.listRuns({ ids: chunk, parentRunId: 'null', size: 100 });
     for (const run of page.data) nonRoots.delete(Number(run.id));
   }
   return nonRoots;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ModelLabClient } from '../api/index.js';
 import { MirrorWriter, recordSyncProgress, writeState, type Store, type SyncCounters, type WriteContext } from '../store/index.js';
+import type { SkippedRecord } from './paged-walk.js';
 import type { ProgressSink, SyncPhase } from './progress.js';
 import type { SyncOptions } from './options.js';
 
@@ -11,10 +12,25 @@ export interface Checkpoint {
   origin: number;
   startedAt: string;
   phase: SyncPhase;
-  /** next page of the current paged phase */
-  page: number;
+  /** next page of the current paged phase in the server's numbering (null: the server's first page); a run id cursor in id-ordered phases */
+  page: number | null;
   /** the listing's total at the last page read */
   total: number;
+  /** the server's first page number, once learnt */
+  base?: number;
+  /** what earlier phases concluded, so that a resumed pass decides removals as the uninterrupted one would */
+  projectsComplete?: boolean;
+  runsComplete?: boolean;
+  parentsClean?: boolean;
+  /** newest created_at when the current run walk began (undefined: not probed yet) */
+  newestAtStart?: string | null;
+  /** runs created after newestAtStart that the current walk saw */
+  createdSeen?: number;
+  /** the current run walk's total on its first page */
+  listingStartTotal?: number | undefined;
+  /** which project of a scoped pass the run walk is at, and which walk of that listing (re-walks after churn) */
+  scopeIndex?: number;
+  round?: number;
   /** highest updated_at seen so far, for the next incremental pass's watermark */
   maxRunUpdatedAt: string | null;
   maxProjectUpdatedAt: string | null;
@@ -27,14 +43,21 @@ export interface Checkpoint {
 export const CHECKPOINT_KEY = 'checkpoint';
 export const WATERMARK_KEY = 'watermark';
 
+/** sync_state key of a scope's checkpoint or watermark: each --project scope keeps its own. */
+export function scopedKey(key: string, projectIds: number[]): string {
+  return projectIds.length === 0 ? key : `${key}:projects=${[...projectIds].sort((a, b) => a - b).join(',')}`;
+}
+
 /** Everything the phases of one pass share. */
 export class PassContext {
   readonly writer: MirrorWriter;
   readonly write: WriteContext;
   readonly counters: SyncCounters = {
     requests: 0, retries: 0, rate_limited: 0, pages: 0, inserted: 0, updated: 0, removed: 0, skipped: 0,
-    skipped_records: [], requests_by_resource: {}, rate_limit_wait_ms: 0, bytes: 0,
+    skipped_records: [], requests_by_resource: {}, rate_limit_wait_ms: 0, bytes: 0, unknown_values: {}, confirmations: 0, rewalks: 0,
   };
+  /** the server's first page number, learnt from the first page read (0 for the live service) */
+  pageBase: number | undefined;
   private readonly baseStats: ReturnType<ModelLabClient['stats']>;
   private phaseStart = 0;
   private phaseStartedAt = 0;
@@ -49,6 +72,8 @@ export class PassContext {
     readonly now: () => string,
     /** aborts the pass between pages (SIGINT/SIGTERM); the pass ends as interrupted and resumes later */
     readonly signal?: AbortSignal,
+    /** where this pass's checkpoint lives (per scope) */
+    readonly checkpointKey: string = CHECKPOINT_KEY,
   ) {
     this.writer = new MirrorWriter(store);
     this.write = { syncId, now: now() };
@@ -69,10 +94,15 @@ export class PassContext {
     this.log.info({ phase, requests: used, ms: Math.round(performance.now() - this.phaseStartedAt) }, `${phase} done`);
   }
 
-  /** Adds a save outcome to the pass's counters. */
-  count(outcome: 'created' | 'updated' | 'unchanged'): void {
-    if (outcome === 'created') this.counters.inserted++;
-    else if (outcome === 'updated') this.counters.updated++;
+  /** Adds skipped records to the pass's counters. */
+  recordSkipped(skipped: SkippedRecord[]): void {
+    this.counters.skipped += skipped.length;
+    this.counters.skipped_records.push(...skipped);
+  }
+
+  /** Remembers the server's page base from a walk's result. */
+  learnBase(base: number | undefined): void {
+    if (this.pageBase === undefined && base !== undefined) this.pageBase = base;
   }
 
   /** Refreshes the request counters from the client and writes them to sync_runs (inside the caller's transaction). */
@@ -83,12 +113,18 @@ export class PassContext {
     this.counters.rate_limited = s.rateLimited - this.baseStats.rateLimited;
     this.counters.bytes = s.bytes - this.baseStats.bytes;
     this.counters.rate_limit_wait_ms = s.waitMs - this.baseStats.waitMs;
+    // Created/updated/removed come from the journal's own tally: counters and journal tell one story.
+    const t = this.writer.tally;
+    this.counters.inserted = t.created;
+    this.counters.updated = t.updated;
+    this.counters.removed = t.removed;
+    this.counters.unknown_values = { ...t.unknownValues };
     recordSyncProgress(this.store, this.syncId, this.counters);
   }
 
   /** Commits the checkpoint (inside the caller's transaction, with the page it follows). */
   saveCheckpoint(checkpoint: Checkpoint | undefined): void {
-    writeState(this.store, CHECKPOINT_KEY, checkpoint, this.now());
+    writeState(this.store, this.checkpointKey, checkpoint, this.now());
     this.flushCounters();
   }
 
@@ -99,7 +135,7 @@ export class PassContext {
       phase,
       done,
       total,
-      runs: this.counters.inserted + this.counters.updated,
+      runs: this.writer.tally.created + this.writer.tally.updated,
       pages: this.counters.pages,
       requests: s.requests - this.baseStats.requests,
       rateLimitWaitMs: s.waitMs - this.baseStats.waitMs,

@@ -3,23 +3,31 @@ import { walkPages } from './paged-walk.js';
 import type { Checkpoint, PassContext } from './pass-context.js';
 
 export interface ProjectsResult {
+  /** the listing was read from its first page to its end with nothing skipped */
   complete: boolean;
   /** projects created or updated in this pass (their artifact listings are refreshed) */
   changed: number[];
+  /** every project id the listing contained */
+  seen: Set<number>;
   maxUpdatedAt: string | null;
 }
 
-/** Fetches every project (or the scoped ones) and saves them; marks them seen for removal detection. */
+/**
+ * Fetches every project (or the scoped ones) and saves them. A full pass records what it saw in its
+ * walk's seen-set (`checkpoint.origin`), so that a resumed pass still knows.
+ */
 export async function syncProjects(ctx: PassContext, checkpoint: Checkpoint | null): Promise<ProjectsResult> {
   ctx.beginPhase('projects');
   const changed: number[] = [];
+  const seen = new Set<number>();
   let maxUpdatedAt: string | null = checkpoint?.maxProjectUpdatedAt ?? null;
   const save = (items: Project[]): void => {
     for (const p of items) {
+      const id = Number(p.id);
       const outcome = ctx.writer.saveProject(p, ctx.write);
-      ctx.count(outcome);
-      ctx.writer.markSeen('project', Number(p.id));
-      if (outcome !== 'unchanged') changed.push(Number(p.id));
+      seen.add(id);
+      if (checkpoint) ctx.writer.markSeen(checkpoint.origin, 'project', id);
+      if (outcome !== 'unchanged') changed.push(id);
       if (maxUpdatedAt === null || p.attributes.updated_at > maxUpdatedAt) maxUpdatedAt = p.attributes.updated_at;
     }
   };
@@ -40,15 +48,17 @@ export async function syncProjects(ctx: PassContext, checkpoint: Checkpoint | nu
       prefetch: 4,
       log: ctx.log,
       signal: ctx.signal,
-      fetchPage: (number, size) => ctx.client.listProjects({ sort: 'created_at', number, size }),
+      ...(ctx.pageBase !== undefined ? { base: ctx.pageBase } : {}),
+      fetchPage: (number, size) => ctx.client.listProjects({ sort: 'created_at', size, ...(number !== undefined ? { number } : {}) }),
       savePage: (items, info) => {
         ctx.writer.transaction(() => {
           save(items);
           ctx.counters.pages++;
-          recordSkipped(ctx, info.skipped);
+          ctx.recordSkipped(info.skipped);
           if (checkpoint) {
             checkpoint.skippedProjects += info.skipped.length;
             checkpoint.maxProjectUpdatedAt = maxUpdatedAt;
+            checkpoint.base = info.base;
           }
           ctx.flushCounters();
         });
@@ -56,14 +66,9 @@ export async function syncProjects(ctx: PassContext, checkpoint: Checkpoint | nu
         return true;
       },
     });
+    ctx.learnBase(result.base);
     complete = result.complete && result.skipped.length === 0;
   }
   ctx.endPhase('projects');
-  return { complete, changed, maxUpdatedAt };
-}
-
-/** Adds skipped records to the pass's counters. */
-export function recordSkipped(ctx: PassContext, skipped: { listing: string; offset: number; error: string }[]): void {
-  ctx.counters.skipped += skipped.length;
-  ctx.counters.skipped_records.push(...skipped);
+  return { complete, changed, seen, maxUpdatedAt };
 }

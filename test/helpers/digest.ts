@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Project, Run } from '../../src/api/index.js';
+import { normalizeTimestamp } from '../../src/api/index.js';
 import type { Store } from '../../src/store/index.js';
 
 /** A canonical, order-independent form of one mirrored entity. */
@@ -18,9 +18,44 @@ export interface ProjectFileEntry {
 }
 
 const n = (v: unknown): unknown => (v === undefined ? null : v);
+// Times as the mirror stores them (six fractional digits, UTC): the service writes up to six, trailing zeros dropped.
+const t = (v: string | null | undefined): string | null => (v === undefined || v === null ? null : normalizeTimestamp(v));
+
+interface WireMetric {
+  key: string;
+  count: number;
+  first_step?: number | null;
+  last_step?: number | null;
+  latest?: number | null;
+  min?: number | null;
+  max?: number | null;
+  mean?: number | null;
+  stddev?: number | null;
+}
+interface KV {
+  key: string;
+  value: string;
+}
+/** A run as the API serves it (either emulator flavor): lists may be null, times have any precision. */
+export interface WireRun {
+  id: string;
+  attributes: {
+    project_id: number; name: string; description: string; status: string; owner_id?: string | null; has_children: boolean; is_pinned: boolean;
+    mlflow_artifact_location: string; external_url?: string | null; created_at: string; started_at: string; updated_at: string;
+    completed_at?: string | null; deleted_at?: string | null; duration?: number | null;
+    params?: KV[] | null; tags?: KV[] | null; metric_summaries?: WireMetric[] | null;
+  };
+}
+export interface WireProject {
+  id: string;
+  attributes: {
+    name: string; description: string; owner_id?: string | null; artifact_storage_location: string; external_url?: string | null;
+    is_starred: boolean; created_at: string; updated_at: string; deleted_at?: string | null; tags?: KV[] | null;
+  };
+}
 
 /** Canonical run from the API shape plus what the mirror learns separately (parent, artifact tree). */
-export function canonicalRunFromApi(run: Run, parentId: number | null, artifacts: ArtifactEntry[] | null): Canonical {
+export function canonicalRunFromApi(run: WireRun, parentId: number | null, artifacts: ArtifactEntry[] | null): Canonical {
   const a = run.attributes;
   return {
     id: Number(run.id),
@@ -34,15 +69,15 @@ export function canonicalRunFromApi(run: Run, parentId: number | null, artifacts
     is_pinned: a.is_pinned ? 1 : 0,
     mlflow_artifact_location: a.mlflow_artifact_location,
     external_url: n(a.external_url),
-    created_at: a.created_at,
-    started_at: a.started_at,
-    updated_at: a.updated_at,
-    completed_at: n(a.completed_at),
-    deleted_at: n(a.deleted_at),
+    created_at: t(a.created_at),
+    started_at: t(a.started_at),
+    updated_at: t(a.updated_at),
+    completed_at: t(a.completed_at),
+    deleted_at: t(a.deleted_at),
     duration: n(a.duration),
-    params: a.params.map((p) => [p.key, p.value]).sort(cmp),
-    tags: a.tags.map((t) => [t.key, t.value]).sort(cmp),
-    metrics: a.metric_summaries
+    params: (a.params ?? []).map((p) => [p.key, p.value]).sort(cmp),
+    tags: (a.tags ?? []).map((x) => [x.key, x.value]).sort(cmp),
+    metrics: (a.metric_summaries ?? [])
       .map((m) => [m.key, m.count, n(m.first_step), n(m.last_step), n(m.latest), n(m.min), n(m.max), n(m.mean), n(m.stddev)])
       .sort(cmp),
     ...(artifacts ? { artifacts: artifacts.map((f) => [f.path, f.is_dir ? 1 : 0, n(f.file_size)]).sort(cmp) } : {}),
@@ -50,7 +85,7 @@ export function canonicalRunFromApi(run: Run, parentId: number | null, artifacts
 }
 
 /** Canonical project from the API shape plus its project artifact listing. */
-export function canonicalProjectFromApi(p: Project, files: ProjectFileEntry[] | null): Canonical {
+export function canonicalProjectFromApi(p: WireProject, files: ProjectFileEntry[] | null): Canonical {
   const a = p.attributes;
   return {
     id: Number(p.id),
@@ -60,11 +95,11 @@ export function canonicalProjectFromApi(p: Project, files: ProjectFileEntry[] | 
     artifact_storage_location: a.artifact_storage_location,
     external_url: n(a.external_url),
     is_starred: a.is_starred ? 1 : 0,
-    created_at: a.created_at,
-    updated_at: a.updated_at,
-    deleted_at: n(a.deleted_at),
-    tags: a.tags.map((t) => [t.key, t.value]).sort(cmp),
-    ...(files ? { files: files.map((f) => [f.artifact_path, f.filename, n(f.file_size), n(f.created_at)]).sort(cmp) } : {}),
+    created_at: t(a.created_at),
+    updated_at: t(a.updated_at),
+    deleted_at: t(a.deleted_at),
+    tags: (a.tags ?? []).map((x) => [x.key, x.value]).sort(cmp),
+    ...(files ? { files: files.map((f) => [f.artifact_path, f.filename, n(f.file_size), t(f.created_at)]).sort(cmp) } : {}),
   };
 }
 
@@ -92,7 +127,8 @@ export function canonicalRunsFromDb(store: Store, opts: { artifacts: boolean }):
       params: (params.get(id) ?? []).sort(cmp),
       tags: (tags.get(id) ?? []).sort(cmp),
       metrics: (metrics.get(id) ?? []).sort(cmp),
-      ...(opts.artifacts ? { artifacts: (artifacts.get(id) ?? []).sort(cmp) } : {}),
+      // Soft-deleted runs keep whatever listing they had (the service may no longer list them): not compared.
+      ...(opts.artifacts && row['deleted_at'] === null ? { artifacts: (artifacts.get(id) ?? []).sort(cmp) } : {}),
     });
   }
   return out;
@@ -112,7 +148,7 @@ export function canonicalProjectsFromDb(store: Store, opts: { files: boolean }):
   const files = groupBy(db.prepare('SELECT project_id AS id, artifact_path, filename, file_size, created_at FROM project_artifacts').raw().all() as unknown[][]);
   for (const row of rows) {
     const id = row['id'] as number;
-    out.set(id, { ...row, tags: (tags.get(id) ?? []).sort(cmp), ...(opts.files ? { files: (files.get(id) ?? []).sort(cmp) } : {}) });
+    out.set(id, { ...row, tags: (tags.get(id) ?? []).sort(cmp), ...(opts.files && row['deleted_at'] === null ? { files: (files.get(id) ?? []).sort(cmp) } : {}) });
   }
   return out;
 }

@@ -44,13 +44,13 @@ export function compareMirror(world: World, dbPath: string, opts: { artifacts?: 
   const expectedRuns = new Map<number, Record<string, unknown>>();
   const expectedProjects = new Map<number, Record<string, unknown>>();
   for (const item of world.exportAll()) {
-    // Soft-deleted items answer 404 on their own endpoints (artifacts included): nothing to mirror there.
+    // Soft-deleted items keep whatever artifact listing they had (the service may answer 404 for them): not compared.
     if (item.kind === 'project') {
-      const files = item.project.attributes.deleted_at ? [] : item.files;
-      expectedProjects.set(Number(item.project.id), canonicalProjectFromApi(item.project, withArtifacts ? files : null));
+      const files = withArtifacts && !item.project.attributes.deleted_at ? item.files : null;
+      expectedProjects.set(Number(item.project.id), canonicalProjectFromApi(item.project, files));
     } else {
-      const artifacts = item.run.attributes.deleted_at ? [] : item.artifacts;
-      expectedRuns.set(Number(item.run.id), canonicalRunFromApi(item.run, item.parentId, withArtifacts ? artifacts : null));
+      const artifacts = withArtifacts && !item.run.attributes.deleted_at ? item.artifacts : null;
+      expectedRuns.set(Number(item.run.id), canonicalRunFromApi(item.run, item.parentId, artifacts));
     }
   }
   const store: Store = openStore(dbPath, { readonly: true });

@@ -1,9 +1,14 @@
 import { hostname } from 'node:os';
-import { statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { ROOT } from '../helpers/cli.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/api/index.js';
-import { acquireWriterLock, MirrorWriter, openStore, StoreError, type Store } from '../../src/store/index.js';
-import { tmpDbPath } from '../helpers/tmp.js';
+import { acquireWriterLock, MIRROR_APPLICATION_ID, MirrorWriter, openStore, StoreError, type Store } from '../../src/store/index.js';
+import { tmpDbPath, tmpDir } from '../helpers/tmp.js';
 
 function makeRun(id: number, patch: Partial<Run['attributes']> = {}): Run {
   return {
@@ -93,10 +98,11 @@ describe('store', () => {
     const ctx = { syncId: 1, now: '2026-02-01T00:00:00.000Z' };
     w.transaction(() => {
       for (const id of [1, 2, 3]) w.saveRun(makeRun(id), ctx);
-      w.markSeen('run', 1);
-      w.markSeen('run', 3);
+      w.markSeen(1, 'run', 1);
+      w.markSeen(1, 'run', 3);
     });
-    expect(w.transaction(() => w.markRemovedUnseen('run', { syncId: 2, now: '2026-02-02T00:00:00.000Z' }))).toBe(1);
+    expect(w.listUnseen(1, 'run')).toEqual([2]);
+    expect(w.transaction(() => w.markRemoved('run', w.listUnseen(1, 'run'), { syncId: 2, now: '2026-02-02T00:00:00.000Z' }))).toBe(1);
     expect(store.sqlite.prepare('SELECT id, removed_upstream_at FROM runs WHERE id = 2').get()).toEqual({ id: 2, removed_upstream_at: '2026-02-02T00:00:00.000Z' });
     expect(store.sqlite.prepare(`SELECT entity_id FROM changes WHERE change = 'removed'`).pluck().all()).toEqual([2]);
     expect(w.transaction(() => w.saveRun(makeRun(2), { syncId: 3, now: '2026-02-03T00:00:00.000Z' }))).toBe('unchanged');
@@ -106,8 +112,8 @@ describe('store', () => {
   it('refuses a second writer while the first one is alive, naming its pid and start time', () => {
     const store = open();
     store.sqlite
-      .prepare('INSERT INTO sync_lock (id, pid, hostname, command, started_at) VALUES (1, ?, ?, ?, ?)')
-      .run(process.ppid, hostname(), 'sync', '2026-02-01T00:00:00.000Z');
+      .prepare('INSERT INTO sync_lock (id, pid, hostname, command, started_at, token, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?, ?)')
+      .run(process.ppid, hostname(), 'sync', '2026-02-01T00:00:00.000Z', 'parent', new Date().toISOString());
     let caught: unknown;
     try {
       acquireWriterLock(store, 'sync');
@@ -125,10 +131,82 @@ describe('store', () => {
     store.sqlite
       .prepare('INSERT INTO sync_lock (id, pid, hostname, command, started_at) VALUES (1, ?, ?, ?, ?)')
       .run(2 ** 22 + 12345, hostname(), 'sync', '2026-02-01T00:00:00.000Z');
-    const release = acquireWriterLock(store, 'sync');
+    const lock = acquireWriterLock(store, 'sync');
     expect(store.sqlite.prepare('SELECT pid FROM sync_lock').pluck().get()).toBe(process.pid);
-    release();
+    lock.release();
     expect(store.sqlite.prepare('SELECT COUNT(*) FROM sync_lock').pluck().get()).toBe(0);
+  });
+
+  it('keeps seen-sets per walk: forgetting one walk leaves another scope\'s walk intact', () => {
+    const store = open();
+    const w = new MirrorWriter(store);
+    const ctx = { syncId: 1, now: '2026-02-01T00:00:00.000000Z' };
+    w.transaction(() => {
+      for (const id of [1, 2]) w.saveRun(makeRun(id), ctx);
+      w.markSeen(10, 'run', 1);
+      w.markSeen(10, 'run', 2);
+      w.markSeen(11, 'run', 1);
+    });
+    w.transaction(() => w.forgetWalksExcept([10]));
+    expect(w.listUnseen(10, 'run')).toEqual([]);
+    expect(w.listUnseen(11, 'run')).toEqual([1, 2]);
+  });
+
+  it('counts journal entries where it writes them, and rolls the tally back with a failed transaction', () => {
+    const store = open();
+    const w = new MirrorWriter(store);
+    const ctx = { syncId: 1, now: '2026-02-01T00:00:00.000000Z' };
+    w.transaction(() => {
+      w.saveRun(makeRun(1), ctx);
+      w.saveRun(makeRun(2, { status: 'archived' }), ctx);
+    });
+    expect(() =>
+      w.transaction(() => {
+        w.saveRun(makeRun(3), ctx);
+        throw new Error('disk full');
+      }),
+    ).toThrow('disk full');
+    w.transaction(() => w.saveRun(makeRun(1, { status: 'completed' }), ctx));
+    const journal = store.sqlite.prepare('SELECT change, COUNT(*) AS n FROM changes GROUP BY change ORDER BY change').all();
+    expect(journal).toEqual([{ change: 'created', n: 2 }, { change: 'updated', n: 1 }]);
+    expect(w.tally).toMatchObject({ created: 2, updated: 1, removed: 0, unknownValues: { 'status:archived': 1 } });
+    expect(store.sqlite.prepare('SELECT status FROM runs WHERE id = 2').pluck().get()).toBe('archived');
+  });
+
+  it('refuses a lock whose holder keeps its heartbeat, and takes over one whose heartbeat went stale (pid reuse, another host, PID 1)', () => {
+    const store = open();
+    const insert = store.sqlite.prepare('INSERT OR REPLACE INTO sync_lock (id, pid, hostname, command, started_at, token, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?, ?)');
+    const fresh = new Date().toISOString();
+    // Another host, fresh heartbeat: respected.
+    insert.run(1, 'other-host', 'sync', fresh, 'tok', fresh);
+    expect(() => acquireWriterLock(store, 'sync', { staleMs: 60_000 })).toThrow(/pid 1 on other-host/);
+    // Another host (a recreated container), heartbeat older than the stale time: taken over.
+    const old = new Date(Date.now() - 120_000).toISOString();
+    insert.run(1, 'old-container', 'sync', old, 'tok', old);
+    const lock = acquireWriterLock(store, 'sync', { staleMs: 60_000 });
+    expect(store.sqlite.prepare('SELECT hostname FROM sync_lock').pluck().get()).toBe(hostname());
+    lock.release();
+    // This host, a live pid that is not the holder any more (pid reuse: our parent), stale heartbeat: taken over.
+    insert.run(process.ppid, hostname(), 'sync', old, 'tok', old);
+    acquireWriterLock(store, 'sync', { staleMs: 60_000 }).release();
+    // Our own pid recorded by an earlier process (PID 1 in a restarted container), fresh heartbeat: that holder is gone.
+    insert.run(process.pid, hostname(), 'sync', fresh, 'earlier-token', fresh);
+    acquireWriterLock(store, 'sync', { staleMs: 60_000 }).release();
+    expect(store.sqlite.prepare('SELECT COUNT(*) FROM sync_lock').pluck().get()).toBe(0);
+  });
+
+  it('refreshes its heartbeat while held, and notices when the lock was taken over', async () => {
+    const store = open();
+    let lost = false;
+    const lock = acquireWriterLock(store, 'sync', { heartbeatMs: 20, onLost: () => (lost = true) });
+    const first = store.sqlite.prepare('SELECT heartbeat_at FROM sync_lock').pluck().get() as string;
+    await new Promise((r) => setTimeout(r, 80));
+    const later = store.sqlite.prepare('SELECT heartbeat_at FROM sync_lock').pluck().get() as string;
+    expect(later > first).toBe(true);
+    store.sqlite.prepare(`UPDATE sync_lock SET token = 'someone-else'`).run();
+    await new Promise((r) => setTimeout(r, 80));
+    expect(lost).toBe(true);
+    lock.release();
   });
 
   it('derives facet keys and values from local tables', () => {
@@ -147,5 +225,85 @@ describe('store', () => {
     ]);
     const values = store.sqlite.prepare(`SELECT value, runs FROM facet_values WHERE facet_type = 'parameter' ORDER BY value`).all();
     expect(values).toEqual([{ value: '0.01', runs: 1 }, { value: '0.02', runs: 1 }]);
+  });
+});
+
+describe('opening files that are not (yet) mirrors', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => cleanups.splice(0).forEach((c) => c()));
+  function dir(): string {
+    const t = tmpDir();
+    cleanups.push(t.cleanup);
+    return t.dir;
+  }
+
+  it('refuses another application\'s SQLite file untouched: no tables added, journal mode unchanged', () => {
+    const path = join(dir(), 'other-app.db');
+    const other = new Database(path);
+    other.exec('CREATE TABLE runs (x TEXT); CREATE TABLE invoices (id INTEGER PRIMARY KEY); INSERT INTO invoices VALUES (1)');
+    other.close();
+    const before = readFileSync(path);
+    let caught: unknown;
+    try {
+      openStore(path);
+    } catch (err) {
+      caught = err;
+    }
+    expect((caught as StoreError).code).toBe('db_foreign');
+    expect((caught as Error).message).toContain(path);
+    expect((caught as Error).message).toContain('invoices');
+    expect((caught as Error).message).not.toContain('CREATE TABLE');
+    expect(readFileSync(path).equals(before)).toBe(true);
+    expect(existsSync(path + '-wal')).toBe(false);
+  });
+
+  it('refuses a text file and a directory with one-line messages naming them', () => {
+    const d = dir();
+    const text = join(d, 'notes.txt');
+    writeFileSync(text, 'not a database\n'.repeat(20));
+    expect(() => openStore(text)).toThrow(/notes\.txt is not a SQLite database/);
+    expect(readFileSync(text, 'utf8')).toBe('not a database\n'.repeat(20));
+    expect(() => openStore(d)).toThrow(/is a directory/);
+    expect(() => openStore(d, { readonly: true })).toThrow(/is a directory/);
+    expect(() => openStore(join(d, 'missing.db'), { readonly: true })).toThrow(/no mirror database at/);
+  });
+
+  it('marks a new mirror with its application_id and accepts it again; read-only opens never migrate', () => {
+    const path = join(dir(), 'mirror.db');
+    const store = openStore(path);
+    expect(store.sqlite.pragma('application_id', { simple: true })).toBe(MIRROR_APPLICATION_ID);
+    store.close();
+    const ro = openStore(path, { readonly: true });
+    expect(ro.sqlite.prepare('SELECT COUNT(*) FROM runs').pluck().get()).toBe(0);
+    ro.close();
+  });
+
+  it('upgrades a mirror written before the mark in place, normalising its stored times', () => {
+    const d = dir();
+    // A mirror as the first release left it: only migration 0000 applied.
+    const firstRelease = join(d, 'migrations');
+    mkdirSync(join(firstRelease, 'meta'), { recursive: true });
+    copyFileSync(join(ROOT, 'migrations/0000_init.sql'), join(firstRelease, '0000_init.sql'));
+    const journal = JSON.parse(readFileSync(join(ROOT, 'migrations/meta/_journal.json'), 'utf8')) as { entries: unknown[] };
+    writeFileSync(join(firstRelease, 'meta/_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, 1) }));
+    const path = join(d, 'old.db');
+    const old = new Database(path);
+    migrate(drizzle(old), { migrationsFolder: firstRelease });
+    old.prepare(`INSERT INTO runs (id, project_id, name, description, status, has_children, is_pinned, mlflow_artifact_location, created_at, started_at, updated_at, first_seen_at, last_synced_at, raw_json)
+      VALUES (1, 1, 'r', '', 'running', 0, 0, '', '2026-01-01T00:00:00.12Z', '2026-01-01T00:00:01Z', '2026-01-01T00:00:02.345Z', 'x', 'x', json_object('updated_at', '2026-01-01T00:00:02.345Z'))`).run();
+    old.prepare(`INSERT INTO sync_seen (entity, id) VALUES ('run', 1)`).run();
+    old.prepare(`INSERT INTO sync_state (key, value, updated_at) VALUES ('checkpoint', '{"origin": 7}', 'x')`).run();
+    old.close();
+    expect(() => openStore(path, { readonly: true })).toThrow(/older modellab-mirror/);
+    const upgraded = openStore(path);
+    expect(upgraded.sqlite.pragma('application_id', { simple: true })).toBe(MIRROR_APPLICATION_ID);
+    expect(upgraded.sqlite.prepare('SELECT walk, entity, id FROM sync_seen').all()).toEqual([{ walk: 7, entity: 'run', id: 1 }]);
+    expect(upgraded.sqlite.prepare('SELECT created_at, started_at, updated_at, json_extract(raw_json, \'$.updated_at\') AS raw FROM runs').get()).toEqual({
+      created_at: '2026-01-01T00:00:00.120000Z',
+      started_at: '2026-01-01T00:00:01.000000Z',
+      updated_at: '2026-01-01T00:00:02.345000Z',
+      raw: '2026-01-01T00:00:02.345000Z',
+    });
+    upgraded.close();
   });
 });

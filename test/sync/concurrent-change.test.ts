@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { FLAVORS, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { compareMirror, syncOnce, TEST_KEYS } from '../helpers/mirror.js';
 import { tmpDbPath } from '../helpers/tmp.js';
 import { queryAll } from '../helpers/db.js';
@@ -14,7 +14,8 @@ function liveRunIds(emu: RunningEmulator): Set<number> {
   return ids;
 }
 
-describe('no run skipped under concurrent change', () => {
+// Against both services: the live one as recorded (pages from 0, null params, …) and the reference page's reading.
+describe.each(FLAVORS)('no run skipped under concurrent change (%s)', (flavor) => {
   let emu: RunningEmulator;
   const db = tmpDbPath();
   afterEach(async () => {
@@ -23,7 +24,7 @@ describe('no run skipped under concurrent change', () => {
   });
 
   it('full walk: runs created, updated and deleted between and during page fetches; every run that existed throughout is mirrored', async () => {
-    emu = await startEmulator({ port: 0, seed: 31, projects: 3, runs: 1000, ...TEST_KEYS });
+    emu = await startEmulator({ port: 0, flavor, seed: 31, projects: 3, runs: 1000, ...TEST_KEYS });
     const before = liveRunIds(emu);
     let deleted = 0;
     const off = emu.world.onRequest((req) => {
@@ -51,7 +52,7 @@ describe('no run skipped under concurrent change', () => {
   });
 
   it('incremental walk: runs updated during a multi-page walk do not hide other updates', async () => {
-    emu = await startEmulator({ port: 0, seed: 32, projects: 3, runs: 800, ...TEST_KEYS });
+    emu = await startEmulator({ port: 0, flavor, seed: 32, projects: 3, runs: 800, ...TEST_KEYS });
     await syncOnce(emu.url, db.path, { artifacts: { policy: 'none', projectListings: false } });
     for (let id = 1; id <= 260; id++) emu.world.updateRun(id, { description: `edited ${id}` });
     let touched = 0;

@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { FLAVORS, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { runCli } from '../helpers/cli.js';
 import { queryAll } from '../helpers/db.js';
 import { syncOnce, TEST_KEYS } from '../helpers/mirror.js';
 import { tmpDbPath } from '../helpers/tmp.js';
 
-describe('passes limited to some projects (--project)', () => {
+// Against both services: the live one as recorded (pages from 0, null params, …) and the reference page's reading.
+describe.each(FLAVORS)('passes limited to some projects (--project) (%s)', (flavor) => {
   let emu: RunningEmulator;
   const db = tmpDbPath();
   beforeAll(async () => {
-    emu = await startEmulator({ port: 0, seed: 91, projects: 4, runs: 400, ...TEST_KEYS });
+    emu = await startEmulator({ port: 0, flavor, seed: 91, projects: 4, runs: 400, ...TEST_KEYS });
   });
   afterAll(async () => {
     await emu.close();

@@ -1,0 +1,146 @@
+import type { Run } from '../api/index.js';
+import { countLiveRuns, countLiveRunsByProject, listLiveProjectIds, listLiveRunIds } from '../store/index.js';
+import { confirmRemovals, MAX_CONFIRMATIONS } from './confirm.js';
+import { walkPages } from './paged-walk.js';
+import type { Checkpoint, PassContext } from './pass-context.js';
+
+/** What the phases of a full pass concluded, for its removals. */
+export interface FullPassFindings {
+  projectsComplete: boolean;
+  runsComplete: boolean;
+  parentsClean: boolean;
+}
+
+/**
+ * Applies a full pass's removals: only from listings read completely with nothing skipped, and each
+ * candidate confirmed by id (404) before it is marked. Above MAX_CONFIRMATIONS candidates the run listing is
+ * walked once more; what two complete walks both missed is removed without asking each id.
+ */
+export async function reconcileFullPass(ctx: PassContext, cp: Checkpoint, findings: FullPassFindings): Promise<void> {
+  const scope = ctx.options.projectIds;
+  const walk = cp.origin;
+  if (scope.length === 0) {
+    if (findings.projectsComplete && cp.skippedProjects === 0) {
+      const candidates = ctx.writer.listUnseen(walk, 'project');
+      await confirmRemovals(ctx, 'project', candidates.slice(0, MAX_CONFIRMATIONS), walk);
+    } else ctx.log.warn('the project listing was not read completely: no project removed this pass');
+  }
+  if (findings.runsComplete && cp.skippedRuns === 0) {
+    let candidates = ctx.writer.listUnseen(walk, 'run', scope);
+    if (candidates.length > MAX_CONFIRMATIONS) {
+      ctx.log.info({ candidates: candidates.length }, 'many runs missing from the listing: walking it once more before removing them');
+      const again = await rewalkRunIds(ctx, walk);
+      candidates = ctx.writer.listUnseen(walk, 'run', scope);
+      if (again && candidates.length > MAX_CONFIRMATIONS) {
+        ctx.writer.transaction(() => {
+          ctx.writer.markRemoved('run', candidates, ctx.write);
+          ctx.flushCounters();
+        });
+        candidates = [];
+      }
+    }
+    await confirmRemovals(ctx, 'run', candidates.slice(0, MAX_CONFIRMATIONS), walk);
+  } else ctx.log.warn({ skipped: cp.skippedRuns }, 'the run listing was not read completely or had skipped records: no run removed this pass');
+  ctx.beginPhase('reconcile');
+  ctx.writer.transaction(() => {
+    if (findings.parentsClean && findings.runsComplete && scope.length === 0) ctx.writer.clearUnconfirmedParents(walk, ctx.write);
+    ctx.flushCounters();
+  });
+  ctx.endPhase('reconcile');
+}
+
+/** Removes projects missing from a complete project listing of an incremental pass, after confirming each by id. */
+export async function reconcileProjects(ctx: PassContext, seen: Set<number>): Promise<void> {
+  const candidates = listLiveProjectIds(ctx.store).filter((id) => !seen.has(id));
+  await confirmRemovals(ctx, 'project', candidates.slice(0, MAX_CONFIRMATIONS));
+}
+
+/**
+ * Incremental pass: when the server's total of /runs disagrees with the mirror's live count, something was
+ * removed (or missed). One request per project finds which projects disagree; their listings are walked and
+ * what they lack is confirmed by id. Costs nothing when the counts agree.
+ */
+export async function reconcileRunCounts(ctx: PassContext, serverTotal: number | undefined): Promise<void> {
+  const scope = ctx.options.projectIds;
+  if (serverTotal === undefined) return;
+  const local = countLiveRuns(ctx.store, scope);
+  if (local === serverTotal) return;
+  ctx.beginPhase('reconcile');
+  ctx.log.info({ server: serverTotal, mirror: local }, 'the run count upstream differs from the mirror: finding which projects changed');
+  const localByProject = countLiveRunsByProject(ctx.store);
+  const projects = new Set(scope.length > 0 ? scope : [...listLiveProjectIds(ctx.store), ...localByProject.keys()]);
+  const differing: number[] = [];
+  for (const projectId of projects) {
+    ctx.signal?.throwIfAborted();
+    const page = await ctx.client.listRuns({ projectId, size: 1 });
+    if (page.meta.page.total !== (localByProject.get(projectId) ?? 0)) differing.push(projectId);
+  }
+  const candidates: number[] = [];
+  for (const projectId of differing) {
+    const seen = new Set<number>();
+    const complete = await walkProjectRuns(ctx, projectId, seen);
+    if (complete) candidates.push(...listLiveRunIds(ctx.store, projectId).filter((id) => !seen.has(id)));
+  }
+  ctx.endPhase('reconcile');
+  if (candidates.length > MAX_CONFIRMATIONS) ctx.log.warn({ candidates: candidates.length }, 'more removal candidates than one pass confirms; the rest wait for the next pass');
+  await confirmRemovals(ctx, 'run', candidates.slice(0, MAX_CONFIRMATIONS));
+}
+
+// Walks one project's runs, saving what changed; returns whether the walk was complete.
+async function walkProjectRuns(ctx: PassContext, projectId: number, seen: Set<number>): Promise<boolean> {
+  const result = await walkPages<Run>({
+    listing: `runs?filter[project_id]=${projectId}`,
+    pageSize: ctx.options.pageSize,
+    ...(ctx.pageBase !== undefined ? { base: ctx.pageBase } : {}),
+    log: ctx.log,
+    signal: ctx.signal,
+    fetchPage: (number, size) => ctx.client.listRuns({ projectId, sort: 'created_at', size, ...(number !== undefined ? { number } : {}) }),
+    savePage: (items, info) => {
+      ctx.writer.transaction(() => {
+        for (const run of items) {
+          ctx.writer.saveRun(run, ctx.write);
+          seen.add(Number(run.id));
+        }
+        ctx.counters.pages++;
+        ctx.recordSkipped(info.skipped);
+        ctx.flushCounters();
+      });
+      return true;
+    },
+  });
+  return result.complete && result.skipped.length === 0;
+}
+
+// One more walk of the run listing (or the scoped projects' listings) into the same seen-set.
+async function rewalkRunIds(ctx: PassContext, walk: number): Promise<boolean> {
+  ctx.beginPhase('rewalk');
+  ctx.counters.rewalks++;
+  const scopes = ctx.options.projectIds.length > 0 ? ctx.options.projectIds : [undefined];
+  let complete = true;
+  for (const projectId of scopes) {
+    const result = await walkPages<Run>({
+      listing: `runs?sort=created_at${projectId !== undefined ? `&filter[project_id]=${projectId}` : ''}`,
+      pageSize: ctx.options.pageSize,
+      ...(ctx.pageBase !== undefined ? { base: ctx.pageBase } : {}),
+      prefetch: 8,
+      log: ctx.log,
+      signal: ctx.signal,
+      fetchPage: (number, size) => ctx.client.listRuns({ sort: 'created_at', size, ...(projectId !== undefined ? { projectId } : {}), ...(number !== undefined ? { number } : {}) }),
+      savePage: (items, info) => {
+        ctx.writer.transaction(() => {
+          for (const run of items) {
+            ctx.writer.saveRun(run, ctx.write);
+            ctx.writer.markSeen(walk, 'run', Number(run.id));
+          }
+          ctx.counters.pages++;
+          ctx.recordSkipped(info.skipped);
+          ctx.flushCounters();
+        });
+        return true;
+      },
+    });
+    complete &&= result.complete && result.skipped.length === 0;
+  }
+  ctx.endPhase('rewalk');
+  return complete;
+}
