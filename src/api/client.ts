@@ -1,4 +1,5 @@
 // createClient: wires routes, transport, scheduler, retry policy and schemas into a ModelLabClient.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
@@ -16,7 +17,7 @@ import {
 } from './errors.js';
 import type { ApiErrorInit } from './errors.js';
 import { DEFAULT_PAGE_SIZE, paginate } from './paginate.js';
-import { RequestScheduler, parseRateLimitHeaders } from './rate-limiter.js';
+import { MAX_TIMER_MS, RequestScheduler, SchedulerClosedError, WaitExceedsMaxError, parseRateLimitHeaders } from './rate-limiter.js';
 import type { RequestsPerPeriod } from './rate-limiter.js';
 import { DEFAULT_RETRY, backoffDelay, isRetryable } from './retry-policy.js';
 import type { RetryOptions } from './retry-policy.js';
@@ -36,6 +37,7 @@ import type {
   FacetValues,
   ModelLabClient,
   Page,
+  PageWalk,
   Project,
   ProjectFiles,
   ProjectListQuery,
@@ -58,7 +60,18 @@ export interface ClientOptions {
     headersMs?: number;
     /** Max idle time between body chunks. @default 60000 */
     bodyMs?: number;
+    /**
+     * Deadline of one attempt, headers and body together: a body that trickles in just under bodyMs is
+     * cut here and fails as a `timeout` (retried like the others). @default 300000
+     */
+    totalMs?: number;
   };
+  /**
+   * Longest wait the client accepts for rate-limit budget: a server-announced X-RateLimit-Reset or
+   * Retry-After (or an exhausted window) beyond it fails at once with a RateLimitedError naming the wait,
+   * instead of sleeping. 0..2^31-1. @default 900000 (15 minutes)
+   */
+  maxWaitMs?: number;
   /** Responses larger than this are aborted with BodyTooLargeError. @default 67108864 (64 MiB) */
   maxBodyBytes?: number;
   /** @default { maxRetries: 5, baseDelayMs: 250, maxDelayMs: 30000 } */
@@ -74,7 +87,8 @@ export interface ClientOptions {
 }
 
 export const CLIENT_DEFAULTS = {
-  timeouts: { headersMs: 30_000, bodyMs: 60_000 },
+  timeouts: { headersMs: 30_000, bodyMs: 60_000, totalMs: 300_000 },
+  maxWaitMs: 900_000,
   maxBodyBytes: 64 * 1024 * 1024,
   retry: DEFAULT_RETRY,
   queue: { concurrency: 8 },
@@ -87,9 +101,12 @@ function describeValue(v: unknown): string {
   return Array.isArray(v) ? 'an array' : `a ${typeof v}`;
 }
 
-function checkInt(name: string, v: unknown, min: number): number {
+function checkInt(name: string, v: unknown, min: number, max?: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
     throw new TypeError(`Option \`${name}\` must be an integer >= ${min}, got ${describeValue(v)}`);
+  }
+  if (max !== undefined && v > max) {
+    throw new TypeError(`Option \`${name}\` must be an integer <= ${max} (a timer's limit), got ${describeValue(v)}`);
   }
   return v;
 }
@@ -105,7 +122,7 @@ function checkKey(name: string, v: unknown): string {
 
 type ResolvedOptions = Required<Omit<ClientOptions, 'logger' | 'timeouts' | 'retry' | 'queue'>> & {
   logger: Logger;
-  timeouts: { headersMs: number; bodyMs: number };
+  timeouts: { headersMs: number; bodyMs: number; totalMs: number };
   retry: RetryOptions;
   queue: { concurrency: number; requestsPerPeriod?: RequestsPerPeriod };
 };
@@ -127,7 +144,7 @@ export function resolveClientOptions(options: ClientOptions): ResolvedOptions {
   const retry: RetryOptions = {
     maxRetries: checkInt('retry.maxRetries', r.maxRetries ?? DEFAULT_RETRY.maxRetries, 0),
     baseDelayMs: checkInt('retry.baseDelayMs', r.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs, 0),
-    maxDelayMs: checkInt('retry.maxDelayMs', r.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs, 0),
+    maxDelayMs: checkInt('retry.maxDelayMs', r.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs, 0, MAX_TIMER_MS),
   };
   if (retry.maxDelayMs < retry.baseDelayMs) {
     throw new TypeError(
@@ -163,7 +180,9 @@ export function resolveClientOptions(options: ClientOptions): ResolvedOptions {
     timeouts: {
       headersMs: checkInt('timeouts.headersMs', t.headersMs ?? CLIENT_DEFAULTS.timeouts.headersMs, 1),
       bodyMs: checkInt('timeouts.bodyMs', t.bodyMs ?? CLIENT_DEFAULTS.timeouts.bodyMs, 1),
+      totalMs: checkInt('timeouts.totalMs', t.totalMs ?? CLIENT_DEFAULTS.timeouts.totalMs, 1, MAX_TIMER_MS),
     },
+    maxWaitMs: checkInt('maxWaitMs', options.maxWaitMs ?? CLIENT_DEFAULTS.maxWaitMs, 0, MAX_TIMER_MS),
     maxBodyBytes: checkInt('maxBodyBytes', options.maxBodyBytes ?? CLIENT_DEFAULTS.maxBodyBytes, 1),
     retry,
     queue,
@@ -178,10 +197,10 @@ interface CallSpec<E extends EndpointName> {
   params: PathParams<E>;
   query?: QueryParams;
   /** For paged lists: the page number, reported in validation errors. */
-  page?: number;
+  page?: number | undefined;
 }
 
-function projectQuery(q: ProjectListQuery, number: number, size: number): QueryParams {
+function projectQuery(q: ProjectListQuery, number: number | undefined, size: number): QueryParams {
   return {
     'page[number]': number,
     'page[size]': size,
@@ -192,7 +211,7 @@ function projectQuery(q: ProjectListQuery, number: number, size: number): QueryP
   };
 }
 
-function runQuery(q: RunListQuery, number: number, size: number): QueryParams {
+function runQuery(q: RunListQuery, number: number | undefined, size: number): QueryParams {
   return {
     'page[number]': number,
     'page[size]': size,
@@ -211,10 +230,14 @@ function runQuery(q: RunListQuery, number: number, size: number): QueryParams {
   };
 }
 
-function pageArgs(q: { number?: number; size?: number }): { number: number; size: number } {
-  const number = q.number ?? 1;
+// No page number means the server's first page: no page[number] is sent (the live service counts from
+// 0, the reference page from 1; asking for 1 would skip a 0-based service's first page).
+function pageArgs(q: { number?: number; size?: number }): { number: number | undefined; size: number } {
+  const number = q.number;
   const size = q.size ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(number) || number < 1) throw new TypeError(`page number must be an integer >= 1, got ${describeValue(number)}`);
+  if (number !== undefined && (!Number.isSafeInteger(number) || number < 0)) {
+    throw new TypeError(`page number must be an integer >= 0 (or omitted for the first page), got ${describeValue(number)}`);
+  }
   if (!Number.isInteger(size) || size < 1 || size > 100) throw new TypeError(`page size must be an integer in 1..100, got ${describeValue(size)}`);
   return { number, size };
 }
@@ -260,6 +283,7 @@ class Client implements ModelLabClient {
       connections: opts.queue.concurrency,
       headersTimeoutMs: opts.timeouts.headersMs,
       bodyTimeoutMs: opts.timeouts.bodyMs,
+      totalTimeoutMs: opts.timeouts.totalMs,
       maxBodyBytes: opts.maxBodyBytes,
       headers: {
         'DD-API-KEY': opts.apiKey,
@@ -271,6 +295,7 @@ class Client implements ModelLabClient {
     this.scheduler = new RequestScheduler({
       concurrency: opts.queue.concurrency,
       ...(opts.queue.requestsPerPeriod ? { requestsPerPeriod: opts.queue.requestsPerPeriod } : {}),
+      maxWaitMs: opts.maxWaitMs,
       logger: this.log,
     });
   }
@@ -307,7 +332,7 @@ class Client implements ModelLabClient {
       } catch (raw) {
         const err = this.normalize(raw, ctx, signal);
         err.attempt = attempt;
-        if (!isRetryable(err.code) || attempt > this.opts.retry.maxRetries) throw err;
+        if (!isRetryable(err) || attempt > this.opts.retry.maxRetries) throw err;
         // A 429 needs no backoff of its own: the scheduler holds its whole bucket until the reset.
         const delay = err.code === 'rate_limited' ? 0 : backoffDelay(attempt, this.opts.retry);
         this.recorder.add(spec.endpoint, 'retries');
@@ -315,7 +340,7 @@ class Client implements ModelLabClient {
           { endpoint: spec.endpoint, method: ctx.method, path, attempt, code: err.code, status: err.status, delayMs: delay },
           'retrying request',
         );
-        if (delay > 0) await sleep(delay, signal).catch(() => undefined);
+        if (delay > 0) await sleep(delay, undefined, signal ? { signal } : {}).catch(() => undefined);
         if (signal?.aborted) throw new AbortedError({ ...ctx, attempt });
       }
     }
@@ -323,7 +348,10 @@ class Client implements ModelLabClient {
 
   private normalize(raw: unknown, ctx: ApiErrorInit, signal?: AbortSignal): ApiError {
     if (raw instanceof ApiError) return raw;
-    if (signal?.aborted) return new AbortedError(ctx);
+    if (signal?.aborted || raw instanceof SchedulerClosedError) return new AbortedError(ctx);
+    if (raw instanceof WaitExceedsMaxError) {
+      return new RateLimitedError({ ...ctx, statusText: 'rate-limit budget exhausted', retryAfterMs: raw.waitMs, maxWaitMs: raw.maxWaitMs });
+    }
     // An unexpected failure (a bug, not the network): wrap without retrying; never keep the raw object.
     const message = redact(raw instanceof Error ? raw.message : String(raw), this.secrets);
     return new HttpError({ ...ctx, statusText: `unexpected client failure: ${message}` });
@@ -342,7 +370,8 @@ class Client implements ModelLabClient {
       this.recorder.add(ctx.endpoint, 'rateLimited');
       const h = parseRateLimitHeaders(res.headers);
       const secs = h?.resetSec ?? h?.retryAfterSec;
-      return new RateLimitedError({ ...init, ...(secs === undefined ? {} : { retryAfterMs: secs * 1000 }) });
+      if (secs === undefined) return new RateLimitedError(init);
+      return new RateLimitedError({ ...init, retryAfterMs: secs * 1000, maxWaitMs: this.opts.maxWaitMs });
     }
     if (s === 401 || s === 403) return new AuthError(init);
     if (s === 404) return new NotFoundError(init);
@@ -454,14 +483,21 @@ class Client implements ModelLabClient {
     return new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.byteLength);
   }
 
-  iterateProjects(query: ProjectListQuery = {}, opts?: CallOptions): AsyncIterable<Page<Project>> {
+  iterateProjects(query: ProjectListQuery = {}, opts?: CallOptions): PageWalk<Project> {
     const { number } = pageArgs(query);
-    return paginate(number, (n) => this.listProjects({ ...query, number: n }, opts));
+    return paginate(number, (n) => this.listProjects(withPage(query, n), opts), this.logWalkEnd('listProjects'));
   }
 
-  iterateRuns(query: RunListQuery = {}, opts?: CallOptions): AsyncIterable<Page<Run>> {
+  iterateRuns(query: RunListQuery = {}, opts?: CallOptions): PageWalk<Run> {
     const { number } = pageArgs(query);
-    return paginate(number, (n) => this.listRuns({ ...query, number: n }, opts));
+    return paginate(number, (n) => this.listRuns(withPage(query, n), opts), this.logWalkEnd('listRuns'));
+  }
+
+  /** A walk cut because the server misbehaved may have missed items: say so where operators look. */
+  private logWalkEnd(endpoint: EndpointName): Parameters<typeof paginate>[2] {
+    return (step, meta) => {
+      if (!step.normal) this.log.warn({ endpoint, end: step.end, page: meta }, 'stopped walking a listing early: the server\'s paging misbehaves (see end); the listing may be incomplete');
+    };
   }
 
   stats() {
@@ -474,19 +510,10 @@ class Client implements ModelLabClient {
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** `query` asking for page `number` (undefined: the server's first page, no page[number] sent). */
+function withPage<Q extends { number?: number }>(query: Q, number: number | undefined): Q {
+  const { number: _omit, ...rest } = query;
+  return (number === undefined ? rest : { ...rest, number }) as Q;
 }
 
 /** Creates a Model Lab API client; throws a TypeError naming the option when options are invalid. */

@@ -1,6 +1,7 @@
 // Typed errors of the Model Lab client. Every one extends ApiError and carries a stable `code`.
 // None of them ever holds a request header, so keys cannot leak through them; messages are
 // additionally passed through a redactor in case a server echoes a key back in a detail.
+import { isRetryable } from './retry-policy.js';
 import type { EndpointName } from './types.js';
 
 export const API_ERROR_CODES = [
@@ -36,7 +37,6 @@ export interface ApiErrorInit {
 /** Base class of every error the client throws. */
 export abstract class ApiError extends Error {
   abstract readonly code: ApiErrorCode;
-  abstract readonly retryable: boolean;
   readonly endpoint: EndpointName;
   readonly method: string;
   readonly path: string;
@@ -56,6 +56,11 @@ export abstract class ApiError extends Error {
     if (init.detail !== undefined) this.detail = init.detail;
     if (init.causeCode !== undefined) this.causeCode = init.causeCode;
     if (init.attempt !== undefined) this.attempt = init.attempt;
+  }
+
+  /** Whether the client retries this failure; decided by the retry policy (retry-policy.ts), nowhere else. */
+  get retryable(): boolean {
+    return isRetryable(this);
   }
 
   /** Plain, key-free data for logs and JSON output. */
@@ -81,7 +86,6 @@ function statusSummary(init: ApiErrorInit): string {
 /** 401/403: bad or under-scoped keys, or the wrong site. */
 export class AuthError extends ApiError {
   readonly code = 'auth' as const;
-  readonly retryable = false;
   constructor(init: ApiErrorInit) {
     super(
       {
@@ -98,19 +102,40 @@ export class AuthError extends ApiError {
   }
 }
 
+/** What a 404 of each endpoint says is missing. */
+const NOT_FOUND_SUBJECT: Record<EndpointName, string> = {
+  listProjects: 'the listing',
+  getProject: 'the project',
+  getProjectFacetKeys: 'the listing',
+  getProjectFacetValues: 'the facet',
+  starProject: 'the project',
+  unstarProject: 'the project',
+  listRuns: 'the listing',
+  getRun: 'the run',
+  deleteRun: 'the run',
+  pinRun: 'the run',
+  unpinRun: 'the run',
+  getFacetKeys: 'the project',
+  getFacetValues: 'the project or facet',
+  listRunArtifacts: 'the run or artifact directory',
+  listProjectArtifacts: 'the project',
+  getArtifactContent: 'the artifact',
+};
+
 /** 404: the project, run or artifact does not exist (or is not visible to these keys). */
 export class NotFoundError extends ApiError {
   readonly code = 'not_found' as const;
-  readonly retryable = false;
   constructor(init: ApiErrorInit) {
-    super(init, statusSummary(init));
+    // The live service answers {"errors":[{"title":"Generic Error","detail":"run not found"}]}: keep its
+    // detail, and say what that means for the caller.
+    const meaning = `${NOT_FOUND_SUBJECT[init.endpoint]} does not exist (deleted, or never did) or these keys cannot see it`;
+    super({ ...init, detail: [init.detail, meaning].filter(Boolean).join('; ') }, statusSummary(init));
   }
 }
 
 /** 400: the API refused the request; `detail` says why. */
 export class BadRequestError extends ApiError {
   readonly code = 'bad_request' as const;
-  readonly retryable = false;
   constructor(init: ApiErrorInit) {
     super(init, statusSummary(init));
   }
@@ -119,28 +144,49 @@ export class BadRequestError extends ApiError {
 /** Any other unexpected non-2xx status (e.g. 405, 409, 422). */
 export class HttpError extends ApiError {
   readonly code = 'http' as const;
-  readonly retryable = false;
   constructor(init: ApiErrorInit) {
     super(init, statusSummary(init));
   }
 }
 
-/** 429 after all retries were spent. */
+/**
+ * 429 after all retries were spent, or a server-announced wait (X-RateLimit-Reset, Retry-After, or the
+ * window of an exhausted budget) longer than maxWaitMs: then the client fails at once instead of sleeping.
+ */
 export class RateLimitedError extends ApiError {
   readonly code = 'rate_limited' as const;
-  readonly retryable = true;
   /** ms the server asked to wait (X-RateLimit-Reset / Retry-After), if it said. */
   readonly retryAfterMs?: number;
-  constructor(init: ApiErrorInit & { retryAfterMs?: number }) {
-    super(init, statusSummary(init));
+  /** the client's maxWaitMs, set when the announced wait exceeds it (such an error is never retried) */
+  readonly maxWaitMs?: number;
+  constructor(init: ApiErrorInit & { retryAfterMs?: number; maxWaitMs?: number }) {
+    const tooLong = init.retryAfterMs !== undefined && init.maxWaitMs !== undefined && init.retryAfterMs > init.maxWaitMs;
+    const why = tooLong
+      ? `the server asks to wait ${formatSeconds(init.retryAfterMs ?? 0)} before the next request, longer than the maximum wait of ${formatSeconds(init.maxWaitMs ?? 0)} (client option maxWaitMs, MODELLAB_MAX_WAIT_SECONDS); not waiting: try again later, or raise MODELLAB_MAX_WAIT_SECONDS`
+      : undefined;
+    super({ ...init, ...(why ? { detail: [init.detail, why].filter(Boolean).join('; ') } : {}) }, statusSummary(init) || 'rate limited');
     if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
+    if (tooLong) this.maxWaitMs = init.maxWaitMs;
   }
+
+  /** True when the announced wait is longer than the client may wait (maxWaitMs). */
+  get exceedsMaxWait(): boolean {
+    return this.maxWaitMs !== undefined;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), retryAfterMs: this.retryAfterMs, maxWaitMs: this.maxWaitMs };
+  }
+}
+
+function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
 }
 
 /** 5xx. */
 export class ServerError extends ApiError {
   readonly code = 'server' as const;
-  readonly retryable = true;
   constructor(init: ApiErrorInit) {
     super(init, statusSummary(init));
   }
@@ -149,25 +195,33 @@ export class ServerError extends ApiError {
 /** Connection refused or reset, DNS failure, socket closed mid-response. */
 export class NetworkError extends ApiError {
   readonly code = 'network' as const;
-  readonly retryable = true;
   constructor(init: ApiErrorInit & { reason: string }) {
     super(init, `network error (${init.causeCode ?? 'unknown'}): ${init.reason}`);
   }
 }
 
-/** No headers within timeouts.headersMs, or the body stalled for timeouts.bodyMs. */
+/**
+ * No headers within timeouts.headersMs, the body stalled for timeouts.bodyMs, or the whole request
+ * (headers and body, one attempt) outlasted timeouts.totalMs (`deadline`: a body that trickles in).
+ */
 export class TimeoutError extends ApiError {
   readonly code = 'timeout' as const;
-  readonly retryable = true;
-  constructor(init: ApiErrorInit & { phase: 'headers' | 'body' | 'connect'; timeoutMs?: number }) {
-    super(init, `timed out waiting for ${init.phase}${init.timeoutMs === undefined ? '' : ` after ${init.timeoutMs} ms`}`);
+  readonly phase: 'headers' | 'body' | 'connect' | 'deadline';
+  constructor(init: ApiErrorInit & { phase: 'headers' | 'body' | 'connect' | 'deadline'; timeoutMs?: number }) {
+    const after = init.timeoutMs === undefined ? '' : ` after ${init.timeoutMs} ms`;
+    super(
+      init,
+      init.phase === 'deadline'
+        ? `request not complete within its deadline${after} (client option timeouts.totalMs, MODELLAB_REQUEST_DEADLINE_SECONDS)`
+        : `timed out waiting for ${init.phase}${after}`,
+    );
+    this.phase = init.phase;
   }
 }
 
 /** The body was unparseable, truncated or did not match the schema. */
 export class InvalidResponseError extends ApiError {
   readonly code = 'invalid_response' as const;
-  readonly retryable = true;
   /** Page number for paged lists. */
   readonly page?: number;
   /** JSON pointer of the first problem ('' for the whole document). */
@@ -192,7 +246,6 @@ export class InvalidResponseError extends ApiError {
 /** The response body exceeded maxBodyBytes; the transfer was aborted. */
 export class BodyTooLargeError extends ApiError {
   readonly code = 'body_too_large' as const;
-  readonly retryable = false;
   readonly limitBytes: number;
   constructor(init: ApiErrorInit & { limitBytes: number }) {
     super(init, `response body exceeds maxBodyBytes (${init.limitBytes} bytes)`);
@@ -203,7 +256,6 @@ export class BodyTooLargeError extends ApiError {
 /** The caller's AbortSignal fired; never retried. */
 export class AbortedError extends ApiError {
   readonly code = 'aborted' as const;
-  readonly retryable = false;
   constructor(init: ApiErrorInit) {
     super(init, 'aborted by the caller');
   }

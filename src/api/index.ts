@@ -21,6 +21,8 @@ export {
   isApiError,
 } from './errors.js';
 export type { ApiErrorCode } from './errors.js';
-export { RETRYABLE_CODES } from './retry-policy.js';
+export { RETRYABLE_CODES, RECORD_LEVEL_CODES, isRetryable, isRetryableCode, isRecordLevelFailure } from './retry-policy.js';
 export type { RetryOptions } from './retry-policy.js';
 export type { RequestsPerPeriod } from './rate-limiter.js';
+export { DEFAULT_PAGE_SIZE, nextPageNumber, pageWalkLimit, paginate } from './paginate.js';
+export { normalizeTimestamp, formatTimestamp, parseTimestamp } from './timestamps.js';

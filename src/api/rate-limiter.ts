@@ -1,5 +1,6 @@
 // The one queue every request goes through: concurrency and priorities (p-queue), an optional static
 // cap, and adaptive pacing from the server's X-RateLimit-* headers, per X-RateLimit-Name bucket.
+import { setTimeout as sleep } from 'node:timers/promises';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { EndpointName, RequestPriority } from './types.js';
@@ -26,7 +27,26 @@ export interface SchedulerOptions {
   requestsPerPeriod?: RequestsPerPeriod;
   /** Extra wait added after a server-announced reset, to absorb clock and rounding skew. @default 25 */
   resetSlackMs?: number;
+  /**
+   * Longest wait for budget the scheduler accepts; a longer one (a far reset, a long period) rejects
+   * with WaitExceedsMaxError instead of sleeping. At most 2^31-1 ms (a timer's limit). @default 900000
+   */
+  maxWaitMs?: number;
   logger?: Logger;
+}
+
+/** A timer cannot wait longer (setTimeout fires at once above it). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The server's budget would make a request wait longer than maxWaitMs; nothing was sent. */
+export class WaitExceedsMaxError extends Error {
+  constructor(
+    readonly waitMs: number,
+    readonly maxWaitMs: number,
+  ) {
+    super(`rate-limit wait of ${waitMs} ms exceeds maxWaitMs (${maxWaitMs} ms)`);
+    this.name = 'WaitExceedsMaxError';
+  }
 }
 
 const PRIORITY: Record<RequestPriority, number> = { interactive: 10, background: 0 };
@@ -55,7 +75,13 @@ export interface Ticket {
   report(headers: RateLimitHeaders | undefined, status: number): void;
 }
 
-export class SchedulerAbortError extends Error {}
+/** The scheduler was closed while a request waited for budget. */
+export class SchedulerClosedError extends Error {
+  constructor() {
+    super('the client was closed while the request waited for rate-limit budget');
+    this.name = 'SchedulerClosedError';
+  }
+}
 
 /** Schedules requests under concurrency, priority, a static cap and the server's announced budget. */
 export class RequestScheduler {
@@ -65,14 +91,15 @@ export class RequestScheduler {
   private sharedClaimed = false;
   private readonly buckets = new Map<string, Bucket>();
   private readonly endpointBucket = new Map<EndpointName, Bucket>();
-  private readonly opts: SchedulerOptions & { resetSlackMs: number };
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly opts: SchedulerOptions & { resetSlackMs: number; maxWaitMs: number };
+  /** Aborted by close(): ends every wait for budget. */
+  private readonly closing = new AbortController();
   private waiting = 0;
   private waitStartedAt = 0;
   private waitMsTotal = 0;
 
   constructor(opts: SchedulerOptions) {
-    this.opts = { ...opts, resetSlackMs: opts.resetSlackMs ?? 25 };
+    this.opts = { ...opts, resetSlackMs: opts.resetSlackMs ?? 25, maxWaitMs: Math.min(opts.maxWaitMs ?? 900_000, MAX_TIMER_MS) };
     this.queue = new PQueue({
       concurrency: opts.concurrency,
       ...(opts.requestsPerPeriod
@@ -121,10 +148,15 @@ export class RequestScheduler {
         { priority: PRIORITY[priority], ...(signal ? { signal } : {}) },
       );
       if ('value' in outcome) return outcome.value;
+      // A wait longer than allowed fails now rather than sleeping for an hour (or overflowing a timer).
+      if (outcome.wait > this.opts.maxWaitMs) throw new WaitExceedsMaxError(outcome.wait, this.opts.maxWaitMs);
       // Out of budget: wait outside the queue so the slot serves other buckets and higher priorities.
       this.beginWait();
       try {
-        await this.sleep(outcome.wait, signal);
+        await sleep(outcome.wait, undefined, { signal: signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal });
+      } catch (err) {
+        if (this.closing.signal.aborted && !signal?.aborted) throw new SchedulerClosedError();
+        throw err;
       } finally {
         this.endWait();
       }
@@ -149,11 +181,10 @@ export class RequestScheduler {
     return { ...this.bucketFor(endpoint) };
   }
 
-  /** Stops timers; queued requests are dropped. */
+  /** Ends every wait for budget (those requests reject with SchedulerClosedError); queued requests are dropped. */
   close(): void {
     this.queue.clear();
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.closing.abort();
   }
 
   private bucketFor(endpoint: EndpointName): Bucket {
@@ -246,23 +277,6 @@ export class RequestScheduler {
     }
     this.endpointBucket.set(endpoint, b);
     return b;
-  }
-
-  private sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      this.timers.add(timer);
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        this.timers.delete(timer);
-        reject(signal?.reason instanceof Error ? signal.reason : new SchedulerAbortError('aborted'));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
   }
 }
 

@@ -1,4 +1,6 @@
 // When to try again, and how long to wait: the policy as named data, so it can be read and tested.
+// errors.ts imports this module too (ApiError.retryable); both sides only use the other at call time.
+import { ApiError } from './errors.js';
 import type { ApiErrorCode } from './errors.js';
 
 /** Error codes that are retried, each with the reason it is safe to. */
@@ -10,7 +12,8 @@ export const RETRYABLE_CODES: ReadonlyMap<ApiErrorCode, string> = new Map<ApiErr
   ['invalid_response', 'malformed or truncated JSON is in practice a cut-off transfer, not a stable answer'],
 ]);
 // Not retried: bad_request/auth/not_found/http (the same request gets the same answer),
-// body_too_large (it will be just as large next time) and aborted (the caller asked to stop).
+// body_too_large (it will be just as large next time), aborted (the caller asked to stop), and a
+// rate_limited whose announced wait exceeds maxWaitMs (waiting is exactly what we refuse to do).
 //
 // Non-idempotent methods: the only writes (POST/DELETE star, pin, and DELETE run) are idempotent in
 // effect (starring twice leaves a star; deleting a deleted run ends at 404), so they are retried too.
@@ -27,8 +30,26 @@ export interface RetryOptions {
 
 export const DEFAULT_RETRY: RetryOptions = { maxRetries: 5, baseDelayMs: 250, maxDelayMs: 30_000 };
 
-export function isRetryable(code: ApiErrorCode): boolean {
+/** True when the client retries a failure of this code (see RETRYABLE_CODES). */
+export function isRetryableCode(code: ApiErrorCode): boolean {
   return RETRYABLE_CODES.has(code);
+}
+
+/** True when the client retries `err`: its code is retryable and it is not a refused over-long wait. */
+export function isRetryable(err: Pick<ApiError, 'code'> & { exceedsMaxWait?: boolean }): boolean {
+  return isRetryableCode(err.code) && err.exceedsMaxWait !== true;
+}
+
+/**
+ * Codes that, once retries are spent, may come from one bad record rather than from the listing as a
+ * whole: a record the schema refuses (or an id the mirror cannot store), or a server that fails while
+ * rendering it. A caller walking a listing may re-read the failing page in smaller pages to isolate it.
+ */
+export const RECORD_LEVEL_CODES: ReadonlySet<ApiErrorCode> = new Set<ApiErrorCode>(['invalid_response', 'server']);
+
+/** True when `err` (thrown after the client's retries) may be caused by one bad record; see RECORD_LEVEL_CODES. */
+export function isRecordLevelFailure(err: unknown): boolean {
+  return err instanceof ApiError && RECORD_LEVEL_CODES.has(err.code);
 }
 
 /** Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^(retry-1))]. */

@@ -1,7 +1,10 @@
 // zod schemas of every JSON response. Objects are loose: unknown fields are kept for the mirror.
-// Required-ness follows the official client's models (the stricter reading of the reference).
+// Required-ness follows the official client's models (the stricter reading of the reference); nulls are
+// accepted wherever the live service's recordings or the newest client models show them, and lists sent
+// as null arrive as []. Validation checks structure and types, never a closed set of values (statuses).
+// Every date-time is normalised (timestamps.ts); project and run ids must be exact safe integers.
 import { z } from 'zod';
-import { RUN_STATUSES } from './types.js';
+import { TIMESTAMP_EXAMPLE, parseTimestamp } from './timestamps.js';
 import type {
   EndpointName,
   FacetKeys,
@@ -13,9 +16,38 @@ import type {
   RunArtifacts,
 } from './types.js';
 
-const dateTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO 8601 date-time' });
+const dateTime = z.string().transform((s, ctx) => {
+  const normalised = parseTimestamp(s);
+  if (normalised === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected an ISO 8601 date-time such as ${TIMESTAMP_EXAMPLE}, got ${describe(s)}` });
+    return z.NEVER;
+  }
+  return normalised;
+});
 const optString = z.string().nullish();
 const optNumber = z.number().nullish();
+
+const TOO_BIG = 'exceeds 2^53; the mirror stores ids as integers and cannot store it exactly';
+
+/** A resource id: a decimal string of a safe integer (the mirror keys rows by it as an INTEGER). */
+const integerId = z.string().superRefine((s, ctx) => {
+  if (!/^\d+$/.test(s)) ctx.addIssue({ code: 'custom', message: `id ${describe(s)} is not a decimal integer; the mirror stores ids as integers` });
+  else if (!Number.isSafeInteger(Number(s))) ctx.addIssue({ code: 'custom', message: `id ${describe(s)} ${TOO_BIG}` });
+});
+
+/** An integer id sent as a JSON number (project_id); beyond 2^53 JSON.parse has already rounded it. */
+const integerIdNumber = z.number().superRefine((n, ctx) => {
+  if (!Number.isInteger(n) || n < 0) ctx.addIssue({ code: 'custom', message: `expected a non-negative integer id, got ${describe(n)}` });
+  else if (!Number.isSafeInteger(n)) ctx.addIssue({ code: 'custom', message: `id ${n} (as parsed) ${TOO_BIG}` });
+});
+
+/** A list the server may send as null (the recordings show it); null arrives as []. */
+function nullableList<S extends z.ZodType>(item: S) {
+  return z
+    .array(item)
+    .nullable()
+    .transform((v): z.output<S>[] => v ?? []);
+}
 
 const keyValue = z.looseObject({ key: z.string(), value: z.string() });
 
@@ -31,8 +63,8 @@ const metricSummary = z.looseObject({
   stddev: optNumber,
 });
 
-function resource<T extends string, A extends z.ZodType>(type: T, attributes: A) {
-  return z.looseObject({ id: z.string(), type: z.literal(type), attributes });
+function resource<T extends string, A extends z.ZodType>(type: T, attributes: A, id: z.ZodType<string> = z.string()) {
+  return z.looseObject({ id, type: z.literal(type), attributes });
 }
 
 export const projectSchema = resource(
@@ -42,25 +74,27 @@ export const projectSchema = resource(
     description: z.string(),
     artifact_storage_location: z.string(),
     is_starred: z.boolean(),
-    tags: z.array(keyValue),
+    tags: nullableList(keyValue),
     created_at: dateTime,
     updated_at: dateTime,
     owner_id: optString,
     external_url: optString,
     deleted_at: dateTime.nullish(),
   }),
+  integerId,
 );
 
 export const runSchema = resource(
   'runs',
   z.looseObject({
-    project_id: z.number().int(),
+    project_id: integerIdNumber,
     name: z.string(),
     description: z.string(),
-    status: z.enum(RUN_STATUSES),
-    params: z.array(keyValue),
-    tags: z.array(keyValue),
-    metric_summaries: z.array(metricSummary),
+    // An open set (KNOWN_RUN_STATUSES lists what the reference names): any string is kept.
+    status: z.string(),
+    params: nullableList(keyValue),
+    tags: nullableList(keyValue),
+    metric_summaries: nullableList(metricSummary),
     has_children: z.boolean(),
     is_pinned: z.boolean(),
     descendant_match: z.boolean(),
@@ -74,6 +108,7 @@ export const runSchema = resource(
     deleted_at: dateTime.nullish(),
     duration: optNumber,
   }),
+  integerId,
 );
 
 const pageMeta = z.looseObject({
@@ -109,7 +144,7 @@ function single<S extends z.ZodType>(item: S) {
 
 const facetKeys = resource(
   'facet_keys',
-  z.looseObject({ metrics: z.array(z.string()), parameters: z.array(z.string()), tags: z.array(z.string()) }),
+  z.looseObject({ metrics: nullableList(z.string()), parameters: nullableList(z.string()), tags: nullableList(z.string()) }),
 );
 
 const facetValues = resource(
@@ -117,7 +152,7 @@ const facetValues = resource(
   z.looseObject({
     facet_name: z.string(),
     facet_type: z.string(),
-    values: z.array(z.string()),
+    values: nullableList(z.string()),
     numeric_range: z.looseObject({ min: z.number(), max: z.number() }).nullish(),
     metric_stat_ranges: z.array(z.looseObject({ stat: z.string(), min: z.number(), max: z.number() })).nullish(),
   }),
@@ -126,16 +161,16 @@ const facetValues = resource(
 const runArtifacts = resource(
   'artifacts',
   z.looseObject({
-    files: z.array(z.looseObject({ path: z.string(), is_dir: z.boolean(), file_size: optNumber })),
-    path_in_project: z.string(),
+    files: nullableList(z.looseObject({ path: z.string(), is_dir: z.boolean(), file_size: optNumber })),
+    path_in_project: optString,
   }),
 );
 
 const projectFiles = resource(
   'project_files',
   z.looseObject({
-    files: z.array(
-      z.looseObject({ artifact_path: z.string(), filename: z.string(), file_size: optNumber, created_at: dateTime }),
+    files: nullableList(
+      z.looseObject({ artifact_path: z.string(), filename: z.string(), file_size: optNumber, created_at: dateTime.nullish() }),
     ),
   }),
 );
@@ -201,6 +236,9 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
   switch (issue.code) {
     case 'invalid_value':
       return `expected one of ${issue.values.map(String).join('|')}, got ${describe(got)}`;
+    case 'custom':
+      // Our own checks word the whole problem, value included.
+      return issue.message;
     case 'invalid_type':
       return got === undefined ? `required ${issue.expected} is missing` : `expected ${issue.expected}, got ${describe(got)}`;
     default:

@@ -12,6 +12,8 @@ export interface TransportOptions {
   connections: number;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
+  /** Whole-request deadline (headers and body): cuts a body that trickles in under the idle timeout. */
+  totalTimeoutMs: number;
   maxBodyBytes: number;
   /** Sent on every request; the only place keys live. */
   headers: Record<string, string>;
@@ -69,30 +71,33 @@ export class Transport {
 
   /** Sends one request; resolves with any status, rejects with a typed ApiError for transport failures. */
   async send(ctx: RequestContext, signal?: AbortSignal, onHeaders?: (res: RawResponse) => void): Promise<RawResponse> {
-    let res: Awaited<ReturnType<Pool['request']>>;
+    // The deadline aborts the request like the caller's signal would; mapError tells the two apart.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.opts.totalTimeoutMs);
+    const combined = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
     try {
-      res = await this.pool.request({
-        method: ctx.method as 'GET',
-        path: ctx.path,
-        headers: this.opts.headers,
-        ...(signal ? { signal } : {}),
-      });
-    } catch (err) {
-      throw this.mapError(err, ctx, signal);
+      let res: Awaited<ReturnType<Pool['request']>>;
+      try {
+        res = await this.pool.request({ method: ctx.method as 'GET', path: ctx.path, headers: this.opts.headers, signal: combined });
+      } catch (err) {
+        throw this.mapError(err, ctx, signal, deadline.signal);
+      }
+      const head: RawResponse = {
+        status: res.statusCode,
+        statusText: STATUS_CODES[res.statusCode] ?? '',
+        headers: res.headers,
+        body: Buffer.alloc(0),
+      };
+      onHeaders?.(head);
+      try {
+        head.body = await this.readBody(res.body, res.headers['content-length']);
+      } catch (err) {
+        throw this.mapError(err, ctx, signal, deadline.signal);
+      }
+      return head;
+    } finally {
+      clearTimeout(timer);
     }
-    const head: RawResponse = {
-      status: res.statusCode,
-      statusText: STATUS_CODES[res.statusCode] ?? '',
-      headers: res.headers,
-      body: Buffer.alloc(0),
-    };
-    onHeaders?.(head);
-    try {
-      head.body = await this.readBody(res.body, res.headers['content-length']);
-    } catch (err) {
-      throw this.mapError(err, ctx, signal);
-    }
-    return head;
   }
 
   async close(): Promise<void> {
@@ -125,9 +130,12 @@ export class Transport {
     return Buffer.concat(chunks, size);
   }
 
-  private mapError(err: unknown, ctx: RequestContext, signal?: AbortSignal): Error {
+  private mapError(err: unknown, ctx: RequestContext, signal: AbortSignal | undefined, deadline: AbortSignal): Error {
     if (err instanceof BodyLimitExceeded) return new BodyTooLargeError({ ...ctx, limitBytes: this.opts.maxBodyBytes });
     if (signal?.aborted) return new AbortedError(ctx);
+    if (deadline.aborted) {
+      return new TimeoutError({ ...ctx, causeCode: 'REQUEST_DEADLINE', phase: 'deadline', timeoutMs: this.opts.totalTimeoutMs });
+    }
     const code = errorCode(err);
     const phase = code === undefined ? undefined : TIMEOUT_CODES[code];
     if (phase) {

@@ -1,8 +1,23 @@
 // The contract between the Model Lab API client and its users (sync, server, CLI).
-// Shapes follow the API reference (../shared/model-lab-api.md); unknown extra fields are kept.
+// Shapes follow the API reference (../shared/model-lab-api.md) as the live service really answers
+// (its last section): lists it sends as `null` arrive here as `[]`, every date-time is normalised to
+// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, and unknown extra fields are kept.
 
-export const RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'killed', 'unresponsive', 'paused'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
+/**
+ * The run statuses the API reference lists, for documentation and UI. The set is open: the API is in
+ * preview and grows (e.g. `archived`), so a run's `status` is any string and is never rejected.
+ */
+export const KNOWN_RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'killed', 'unresponsive', 'paused'] as const;
+export type KnownRunStatus = (typeof KNOWN_RUN_STATUSES)[number];
+/** The same list as KNOWN_RUN_STATUSES, typed as plain strings (a run's status may be any string). */
+export const RUN_STATUSES: readonly string[] = KNOWN_RUN_STATUSES;
+/** A run's status: any string (see KNOWN_RUN_STATUSES for the ones the reference lists). */
+export type RunStatus = string;
+
+/** True when `status` is one of the statuses the reference lists (others are stored as they come). */
+export function isKnownRunStatus(status: string): status is KnownRunStatus {
+  return (KNOWN_RUN_STATUSES as readonly string[]).includes(status);
+}
 
 export interface KeyValue {
   key: string;
@@ -27,7 +42,9 @@ export interface ProjectAttributes {
   description: string;
   artifact_storage_location: string;
   is_starred: boolean;
+  /** `null` on the wire arrives as `[]`. */
   tags: KeyValue[];
+  /** normalised: `YYYY-MM-DDTHH:MM:SS.ffffffZ` */
   created_at: string;
   updated_at: string;
   owner_id?: string | null;
@@ -37,12 +54,17 @@ export interface ProjectAttributes {
 }
 
 export interface RunAttributes {
+  /** a safe integer (ids beyond 2^53 are refused as invalid_response) */
   project_id: number;
   name: string;
   description: string;
+  /** An open set: see KNOWN_RUN_STATUSES; any other string is kept as is. */
   status: RunStatus;
+  /** `null` on the wire (a run without params) arrives as `[]`. */
   params: KeyValue[];
+  /** `null` on the wire arrives as `[]`. */
   tags: KeyValue[];
+  /** `null` on the wire arrives as `[]`. */
   metric_summaries: MetricSummary[];
   has_children: boolean;
   is_pinned: boolean;
@@ -61,6 +83,7 @@ export interface RunAttributes {
 
 /** A JSON:API resource object. */
 export interface Resource<TType extends string, TAttributes> {
+  /** Projects and runs: a decimal safe integer (checked); other resources: as the server sends it. */
   id: string;
   type: TType;
   attributes: TAttributes;
@@ -95,6 +118,7 @@ export interface Page<T> {
   meta: { page: PageMeta; [extra: string]: unknown };
 }
 
+/** Each list arrives as `[]` when the server sends `null`. */
 export interface FacetKeysAttributes {
   metrics: string[];
   parameters: string[];
@@ -105,6 +129,7 @@ export interface FacetKeysAttributes {
 export interface FacetValuesAttributes {
   facet_name: string;
   facet_type: string;
+  /** `null` on the wire arrives as `[]`. */
   values: string[];
   numeric_range?: { min: number; max: number } | null;
   metric_stat_ranges?: { stat: string; min: number; max: number }[] | null;
@@ -122,6 +147,7 @@ export interface RunArtifactFile {
 }
 
 export interface RunArtifactsAttributes {
+  /** `null` on the wire arrives as `[]`. */
   files: RunArtifactFile[];
   path_in_project?: string | null;
   [extra: string]: unknown;
@@ -132,10 +158,12 @@ export interface ProjectFile {
   artifact_path: string;
   filename: string;
   file_size?: number | null;
+  /** normalised: `YYYY-MM-DDTHH:MM:SS.ffffffZ` */
   created_at?: string | null;
   [extra: string]: unknown;
 }
 export interface ProjectFilesAttributes {
+  /** `null` on the wire arrives as `[]`. */
   files: ProjectFile[];
   [extra: string]: unknown;
 }
@@ -145,9 +173,13 @@ export type ProjectSortField = 'name' | 'created_at' | 'updated_at';
 export type RunSortField = ProjectSortField | 'duration';
 
 export interface PageQuery {
-  /** page[size], 1..100 */
+  /** page[size], 1..100. @default 100 */
   size?: number;
-  /** page[number], 1-based */
+  /**
+   * page[number], in the server's own numbering (the live service counts from 0, the reference page
+   * from 1). Omitted: no page[number] is sent and the server answers its first page, whose
+   * meta.page.first_number / next_number tell how to go on (see nextPageNumber).
+   */
   number?: number;
 }
 
@@ -163,6 +195,7 @@ export interface RunListQuery extends PageQuery {
   ids?: Array<number | string>;
   filter?: string;
   ownerId?: string;
+  /** filter[status]: any string (the set of statuses is open) */
   status?: RunStatus;
   projectId?: number | string;
   tags?: Record<string, string>;
@@ -174,6 +207,28 @@ export interface RunListQuery extends PageQuery {
   includePinned?: boolean;
   includeDescendantMatches?: boolean;
   sort?: RunSortField | `-${RunSortField}`;
+}
+
+/** Why a walk over pages stopped; see nextPageNumber. */
+export type PageWalkEnd =
+  /** normal: next_number null, or the page is at or past last_number (or past total without either) */
+  | 'last_page'
+  /** normal: a page without items */
+  | 'empty_page'
+  /** the server misbehaved: next_number did not move past the page just read */
+  | 'no_progress'
+  /** the server misbehaved: the walk went far beyond ceil(total / size) pages */
+  | 'page_limit';
+
+/** What comes after a page: the number to ask for next, or why the walk is over. */
+export type PageStep =
+  | { next: number; end?: undefined; normal?: undefined }
+  | { next: null; end: PageWalkEnd; /** false when the server misbehaved: the listing may not have been read completely */ normal: boolean };
+
+/** Pages of a listing, in order; `ended` is set once the iteration finished by itself. */
+export interface PageWalk<T> extends AsyncIterable<Page<T>> {
+  /** How the walk ended (undefined while it runs, or when the caller stopped early or it threw). */
+  readonly ended: PageStep | undefined;
 }
 
 export type RequestPriority = 'interactive' | 'background';
@@ -236,9 +291,12 @@ export interface ModelLabClient {
   listRunArtifacts(runId: number | string, path?: string, opts?: CallOptions): Promise<RunArtifacts>;
   listProjectArtifacts(projectId: number | string, opts?: CallOptions): Promise<ProjectFiles>;
   getArtifactContent(projectId: number | string, artifactPath: string, opts?: CallOptions): Promise<Uint8Array>;
-  /** Walks page[number] from query.number (default 1) with page[size]=query.size (default 100) until meta.page says the end. */
-  iterateProjects(query?: ProjectListQuery, opts?: CallOptions): AsyncIterable<Page<Project>>;
-  iterateRuns(query?: RunListQuery, opts?: CallOptions): AsyncIterable<Page<Run>>;
+  /**
+   * Walks a listing from query.number (omitted: the server's first page) with page[size]=query.size
+   * (default 100), following nextPageNumber; `ended` then says why the walk stopped.
+   */
+  iterateProjects(query?: ProjectListQuery, opts?: CallOptions): PageWalk<Project>;
+  iterateRuns(query?: RunListQuery, opts?: CallOptions): PageWalk<Run>;
   stats(): ClientStats;
   close(): Promise<void>;
 }

@@ -7,9 +7,12 @@ import {
   NetworkError,
   NotFoundError,
   RETRYABLE_CODES,
+  RateLimitedError,
   ServerError,
   TimeoutError,
   isApiError,
+  isRecordLevelFailure,
+  isRetryable,
 } from '../../src/api/index.js';
 import { backoffDelay } from '../../src/api/retry-policy.js';
 import { captureLog, testClient } from './helpers/client.js';
@@ -32,6 +35,35 @@ async function flaky(failures: number, fail: Parameters<typeof startServer>[0]):
 describe('retry policy as data', () => {
   it('names exactly the transient codes', () => {
     expect([...RETRYABLE_CODES.keys()].sort()).toEqual(['invalid_response', 'network', 'rate_limited', 'server', 'timeout']);
+  });
+
+  it('is the one source of `retryable` on every error', () => {
+    const ctx = { endpoint: 'getRun', method: 'GET', path: '/runs/1' } as const;
+    const cases = [
+      new ServerError({ ...ctx, status: 500 }),
+      new NotFoundError({ ...ctx, status: 404 }),
+      new TimeoutError({ ...ctx, phase: 'deadline', timeoutMs: 10 }),
+      new RateLimitedError({ ...ctx, status: 429, retryAfterMs: 1000, maxWaitMs: 5000 }),
+      new RateLimitedError({ ...ctx, status: 429, retryAfterMs: 10_000, maxWaitMs: 5000 }),
+    ];
+    expect(cases.map((e) => [e.code, e.retryable, isRetryable(e)])).toEqual([
+      ['server', true, true],
+      ['not_found', false, false],
+      ['timeout', true, true],
+      ['rate_limited', true, true],
+      // A wait beyond maxWaitMs is exactly what the client refuses to do.
+      ['rate_limited', false, false],
+    ]);
+  });
+
+  it('names the failures that may be one bad record (for the sync engine to isolate)', () => {
+    const ctx = { endpoint: 'listRuns', method: 'GET', path: '/runs' } as const;
+    expect(isRecordLevelFailure(new InvalidResponseError({ ...ctx, pointer: '/data/3/id', problem: 'x' }))).toBe(true);
+    expect(isRecordLevelFailure(new ServerError({ ...ctx, status: 500 }))).toBe(true);
+    expect(isRecordLevelFailure(new TimeoutError({ ...ctx, phase: 'headers' }))).toBe(false);
+    expect(isRecordLevelFailure(new NotFoundError({ ...ctx, status: 404 }))).toBe(false);
+    expect(isRecordLevelFailure(new RateLimitedError({ ...ctx, status: 429 }))).toBe(false);
+    expect(isRecordLevelFailure(Object.assign(new Error('not ours'), { code: 'server' }))).toBe(false);
   });
 
   it('backs off exponentially with full jitter under the cap', () => {
@@ -120,7 +152,9 @@ describe('retries', () => {
     server = await startServer((_q, res) => sendJson(res, 404, { errors: [{ status: '404', title: 'Not Found', detail: 'run 3 does not exist' }] }));
     const c = testClient(server.origin);
     const err = (await c.listRuns({ number: 3, size: 10 }).catch((e: unknown) => e)) as Error;
-    expect(err.message).toBe('[GET] /api/v2/model-lab-api/runs?page[number]=3&page[size]=10: 404 Not Found — run 3 does not exist');
+    expect(err.message).toBe(
+      '[GET] /api/v2/model-lab-api/runs?page[number]=3&page[size]=10: 404 Not Found — run 3 does not exist; the listing does not exist (deleted, or never did) or these keys cannot see it',
+    );
     await c.close();
   });
 
@@ -218,7 +252,8 @@ describe('invalid responses', () => {
       const data = Array.from({ length: 20 }, (_, i) => ({
         id: String(i),
         type: 'runs',
-        attributes: { ...(runAttrs() as object), status: i === 17 ? 'exploded' : 'running' },
+        // A status outside the reference's list is fine (the set is open); a wrong type is not.
+        attributes: { ...(runAttrs() as object), status: i === 16 ? 'exploded' : 'running', has_children: i === 17 ? 'yes' : false },
       }));
       sendJson(res, 200, { data, meta: { page: { number: n, size: 20, total: 100 } } });
     });
@@ -226,10 +261,8 @@ describe('invalid responses', () => {
     const err = await c.listRuns({ number: 3, size: 20 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidResponseError);
     const e = err as InvalidResponseError;
-    expect(e.message).toMatch(
-      /^listRuns page 3: \/data\/17\/attributes\/status: expected one of pending\|running\|completed\|failed\|killed\|unresponsive\|paused, got "exploded"/,
-    );
-    expect(e).toMatchObject({ code: 'invalid_response', endpoint: 'listRuns', page: 3, pointer: '/data/17/attributes/status' });
+    expect(e.message).toMatch(/^listRuns page 3: \/data\/17\/attributes\/has_children: expected boolean, got "yes"/);
+    expect(e).toMatchObject({ code: 'invalid_response', endpoint: 'listRuns', page: 3, pointer: '/data/17/attributes/has_children' });
     expect(server.requests).toHaveLength(2); // retried once: malformed bodies are usually transient
     await c.close();
   });

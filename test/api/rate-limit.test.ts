@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RateLimitedError } from '../../src/api/index.js';
-import { RequestScheduler } from '../../src/api/rate-limiter.js';
+import { RequestScheduler, SchedulerClosedError } from '../../src/api/rate-limiter.js';
+import type { Ticket } from '../../src/api/rate-limiter.js';
 import { captureLog, testClient } from './helpers/client.js';
 import { startBudgetServer } from './helpers/rate-limited-server.js';
 import type { BudgetServer } from './helpers/rate-limited-server.js';
-import { pageBody, project, run, sendJson, sleep, startServer } from './helpers/server.js';
+import { pageBody, project, requestedPage, run, sendJson, sleep, startServer } from './helpers/server.js';
 import type { TestServer } from './helpers/server.js';
 
 let server: TestServer | BudgetServer | undefined;
@@ -19,7 +20,7 @@ describe('pacing from X-RateLimit headers', () => {
       limit: 20,
       periodMs: 1000,
       respond: (_q, res, seen, headers) =>
-        sendJson(res, 200, pageBody(run, Number(seen.url.searchParams.get('page[number]')), 5, 500), headers),
+        sendJson(res, 200, pageBody(run, requestedPage(seen), 5, 500), headers),
     });
     server = budget;
     const c = testClient(budget.origin, { queue: { concurrency: 8 } });
@@ -35,7 +36,9 @@ describe('pacing from X-RateLimit headers', () => {
     expect(budget.peak.get('model_lab')).toBeLessThanOrEqual(20);
     const s = c.stats();
     expect(s).toMatchObject({ requests: 100, rateLimited: 0, retries: 0 });
-    expect(s.waitMs).toBeGreaterThan(0);
+    // 100 requests at 20 a window span at least 5 windows: requests were held for 4 of them, give or take
+    // the moments when none was waiting (a page in flight during the sequential walk).
+    expect(s.waitMs).toBeGreaterThanOrEqual(3000);
     console.info(`pacing (test server): budget 20/1s, concurrency 8, 100 pages, 429s=${budget.rejected.get('model_lab') ?? 0}, peak/window=${budget.peak.get('model_lab')}, waitMs(wall clock)=${s.waitMs}`);
     await c.close();
   }, 20_000);
@@ -64,7 +67,8 @@ describe('pacing from X-RateLimit headers', () => {
     const s = c.stats();
     expect(s.rateLimited).toBe(rejected);
     expect(s.byEndpoint.getProject.rateLimited).toBe(rejected);
-    expect(s.waitMs).toBeGreaterThan(0);
+    // Held from the first 429 (right after the start) until the announced reset, about 1 s later.
+    expect(s.waitMs).toBeGreaterThanOrEqual(900);
     expect(log.lines.join('')).toMatch(/HTTP 429: pausing/);
     await c.close();
   });
@@ -128,10 +132,33 @@ describe('queue', () => {
     await c.close();
   });
 
-  it('accounts for in-flight requests when the server reports its remaining budget', () => {
+  it('accounts for in-flight requests when the server reports its remaining budget: with remaining=N, at most N are out before the reset', async () => {
+    const N = 3;
     const s = new RequestScheduler({ concurrency: 8 });
-    const state = s.bucketState('listRuns');
-    expect(state.limit).toBeUndefined();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const tickets: Ticket[] = [];
+    const request = (): Promise<void> =>
+      s.schedule('listRuns', 'background', async (t) => {
+        tickets.push(t);
+        await gate;
+      });
+    // Before any answer the budget is unknown: two requests go out.
+    const first = [request(), request()];
+    await sleep(5);
+    expect(tickets).toHaveLength(2);
+    // The first answer says N are left in a window that resets in a minute; the second request is still
+    // in flight, so the server has not counted it yet. Then 8 more requests, more than N, with free slots.
+    tickets[0]!.report({ name: 'runs', limit: 10, periodSec: 60, remaining: N, resetSec: 60 }, 200);
+    const more = Array.from({ length: 8 }, () => request().then(() => 'sent', (e: unknown) => e));
+    await sleep(20);
+    // Out since the report: the one in flight and N-1 new ones, N in all (not N new ones on top).
+    expect(tickets.length - 1).toBe(N);
+    release();
+    await Promise.all(first);
     s.close();
+    const outcomes = await Promise.all(more);
+    expect(outcomes.filter((o) => o === 'sent')).toHaveLength(N - 1);
+    expect(outcomes.filter((o) => o instanceof SchedulerClosedError)).toHaveLength(8 - (N - 1));
   });
 });

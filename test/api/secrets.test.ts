@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_ERROR_CODES, createClient, isApiError } from '../../src/api/index.js';
+import { API_ERROR_CODES, RateLimitedError, TimeoutError, createClient, isApiError } from '../../src/api/index.js';
 import type { ApiError, ModelLabClient } from '../../src/api/index.js';
 import { captureLog, testClient } from './helpers/client.js';
 import type { CapturedLog } from './helpers/client.js';
@@ -32,19 +32,28 @@ describe('keys never leak', () => {
         case '13': return sendJson(res, 200, { data: project(13, { is_starred: API_KEY }) });
         case '14': return void res.writeHead(200).end(`{"data": "${APP_KEY}`);
         case '15': return sendJson(res, 200, { data: project(15, { description: 'x'.repeat(10_000) }) });
+        case '16': return sendJson(res, 429, { errors: [echo] }, { 'x-ratelimit-reset': '3600' }); // beyond maxWaitMs
+        case '17': { // trickles in: cut by the deadline
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.write(`{"data": "${API_KEY}`);
+          const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write(' ')), 10);
+          return void res.on('close', () => clearInterval(timer));
+        }
         default: return sendJson(res, 200, { data: project(1) });
       }
     });
     log = captureLog();
     client = testClient(server.origin, {
       logger: log.logger,
-      timeouts: { headersMs: 60, bodyMs: 60 },
+      timeouts: { headersMs: 60, bodyMs: 60, totalMs: 150 },
       retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1 },
       maxBodyBytes: 4096,
     });
-    for (const id of ['401', '403', '404', '400', '409', '429', '500', '11', '12', '13', '14', '15']) {
+    for (const id of ['401', '403', '404', '400', '409', '429', '500', '11', '12', '13', '14', '15', '17', '16']) {
       errors.push((await client.getProject(id).catch((e: unknown) => e)) as ApiError);
     }
+    // The 429 of '16' paused the bucket for an hour: this one is refused without being sent.
+    errors.push((await client.getRun(1).catch((e: unknown) => e)) as ApiError);
     const ac = new AbortController();
     ac.abort();
     errors.push((await client.getProject(1, { signal: ac.signal }).catch((e: unknown) => e)) as ApiError);
@@ -61,6 +70,9 @@ describe('keys never leak', () => {
   it('provoked every error kind', () => {
     expect(errors.every(isApiError)).toBe(true);
     expect(new Set(errors.map((e) => e.code))).toEqual(new Set(API_ERROR_CODES));
+    // and the bounded waits: a refused over-long wait (answered, then unsent) and a cut trickling body
+    expect(errors.filter((e) => e instanceof RateLimitedError && e.exceedsMaxWait).map((e) => e.status)).toEqual([429, undefined]);
+    expect(errors.some((e) => e instanceof TimeoutError && e.phase === 'deadline')).toBe(true);
   });
 
   it('keeps keys out of messages, JSON, inspection and stacks', () => {

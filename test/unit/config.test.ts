@@ -51,6 +51,21 @@ describe('configuration', () => {
     expect(loadConfig({ ...KEYS, MODELLAB_DB: '/x/y.db' }).dbPath).toBe('/x/y.db');
   });
 
+  it('bounds waits: MODELLAB_MAX_WAIT_SECONDS (default 900) and MODELLAB_REQUEST_DEADLINE_SECONDS (default 300)', () => {
+    expect(loadConfig(KEYS).api).toMatchObject({ maxWaitMs: 900_000, requestDeadlineMs: 300_000 });
+    expect(loadConfig({ ...KEYS, MODELLAB_MAX_WAIT_SECONDS: '60', MODELLAB_REQUEST_DEADLINE_SECONDS: '45' }).api).toMatchObject({
+      maxWaitMs: 60_000,
+      requestDeadlineMs: 45_000,
+    });
+    expect(loadConfig({ ...KEYS, MODELLAB_MAX_WAIT_SECONDS: '0' }).api.maxWaitMs).toBe(0);
+    expect(() => loadConfig({ ...KEYS, MODELLAB_MAX_WAIT_SECONDS: '15m' })).toThrow(
+      new ConfigError('MODELLAB_MAX_WAIT_SECONDS: expected a whole number from 0 to 86400, got "15m"'),
+    );
+    expect(() => loadConfig({ ...KEYS, MODELLAB_REQUEST_DEADLINE_SECONDS: '0' })).toThrow(
+      new ConfigError('MODELLAB_REQUEST_DEADLINE_SECONDS: expected a whole number from 1 to 86400, got "0"'),
+    );
+  });
+
   it('flags win over the environment and are validated', () => {
     const c = loadConfig({ ...KEYS, MODELLAB_ARTIFACTS: 'none', MODELLAB_RATE_LIMIT: '300/60' }, { artifacts: 'finished', project: ['3,1', '7'] });
     expect(c.sync.artifacts.policy).toBe('finished');

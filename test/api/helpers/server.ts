@@ -1,5 +1,6 @@
 // Small purpose-built HTTP servers on port 0 for client tests: routes that fail on purpose.
 import { createServer } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -101,17 +102,21 @@ export function run(id: number, extra: Record<string, unknown> = {}): Record<str
   };
 }
 
-/** A page body for `number` of a list of `total` items made by `make`. */
+/**
+ * A page body for page `number` of a list of `total` items made by `make`, numbered from `base` (the
+ * live service counts from 0, the reference page from 1). Items are numbered 1..total.
+ */
 export function pageBody(
   make: (id: number) => Record<string, unknown>,
   number: number,
   size: number,
   total: number,
+  base: 0 | 1 = 1,
 ): Record<string, unknown> {
-  const start = (number - 1) * size;
+  const start = (number - base) * size;
   const data: Record<string, unknown>[] = [];
-  for (let i = start; i < Math.min(total, start + size); i++) data.push(make(i + 1));
-  const last = Math.max(1, Math.ceil(total / size));
+  for (let i = Math.max(0, start); i < Math.min(total, start + size); i++) data.push(make(i + 1));
+  const last = base + Math.max(1, Math.ceil(total / size)) - 1;
   return {
     data,
     links: { self: null },
@@ -120,16 +125,20 @@ export function pageBody(
         number,
         size,
         total,
-        first_number: 1,
+        first_number: base,
         last_number: last,
         next_number: number < last ? number + 1 : null,
-        prev_number: number > 1 ? number - 1 : null,
+        prev_number: number > base ? number - 1 : null,
         type: 'number_size',
       },
     },
   };
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** The page a request asked for: its page[number], or `base` when it sent none (the server's first page). */
+export function requestedPage(seen: SeenRequest, base: 0 | 1 = 1): number {
+  const raw = seen.url.searchParams.get('page[number]');
+  return raw === null ? base : Number(raw);
 }
+
+export { sleep };
