@@ -7,7 +7,10 @@ export function formatError(err: unknown): string {
   return `error: ${String(err)}`;
 }
 
-/** Exit code for an error: 2 for bad usage or configuration, 1 otherwise. */
+// Bad input from the user (a flag, a variable, a file that is not a mirror): exit 2 like a usage error.
+const BAD_INPUT_CODES = new Set(['config_invalid', 'db_foreign']);
+
+/** Exit code for an error: 2 for bad usage, configuration or input, 1 otherwise. */
 export function exitCodeFor(err: unknown): number {
-  return err instanceof Error && 'code' in err && (err as { code: unknown }).code === 'config_invalid' ? 2 : 1;
+  return err instanceof Error && 'code' in err && BAD_INPUT_CODES.has(String((err as { code: unknown }).code)) ? 2 : 1;
 }

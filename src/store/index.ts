@@ -12,7 +12,8 @@ export { flattenRun, flattenProject, diffRecords, type FlatRecord } from './flat
 export * as schema from './schema.js';
 export {
   countArtifactCandidates, selectArtifactCandidates, selectParentsAfter, countParents, selectParentCandidates,
-  listLiveProjectIds, countLiveRuns, countLiveRunsByProject, listLiveRunIds, refreshPlannerStatistics,
+  listLiveProjectIds, countLiveRuns, countLiveRunsByProject, listLiveRunIds, listCheckpointOrigins, refreshPlannerStatistics,
   type ArtifactSelection, type ArtifactCandidate,
 } from './sync-queries.js';
 export { type WriteTally } from './mirror-writer.js';
+export { markDemoMirror, isDemoMirror } from './demo-mark.js';

@@ -106,3 +106,9 @@ export function refreshPlannerStatistics(store: Store): void {
 export function listLiveRunIds(store: Store, projectId: number): number[] {
   return store.sqlite.prepare('SELECT id FROM runs WHERE removed_upstream_at IS NULL AND project_id = ? ORDER BY id').pluck().all(projectId) as number[];
 }
+
+/** The sync_runs ids that started the checkpointed (interrupted) full walks of every scope. */
+export function listCheckpointOrigins(store: Store, checkpointKey: string): number[] {
+  const rows = store.sqlite.prepare(`SELECT value FROM sync_state WHERE key = ? OR key LIKE ?`).pluck().all(checkpointKey, `${checkpointKey}:%`) as string[];
+  return rows.map((v) => Number((JSON.parse(v) as { origin?: unknown }).origin)).filter(Number.isFinite);
+}

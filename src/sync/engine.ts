@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { formatTimestamp, normalizeTimestamp, type ModelLabClient } from '../api/index.js';
 import {
-  acquireWriterLock, finishSyncRun, markAbandonedSyncRuns, readState, refreshPlannerStatistics, startSyncRun, translateSqliteError, writeState,
+  acquireWriterLock, finishSyncRun, listCheckpointOrigins, markAbandonedSyncRuns, readState, refreshPlannerStatistics, startSyncRun, translateSqliteError, writeState,
   type Store, type SyncCounters, type SyncKind,
 } from '../store/index.js';
 import { syncProjectArtifacts, syncRunArtifacts } from './artifacts.js';
@@ -144,7 +144,7 @@ async function runFullPass(ctx: PassContext, cp: Checkpoint, previous: Watermark
     // A fresh walk: seen-sets of walks that no checkpoint refers to any more are garbage (other scopes keep theirs).
     ctx.writer.transaction(() => {
       ctx.saveCheckpoint(cp);
-      ctx.writer.forgetWalksExcept(liveCheckpointOrigins(ctx.store));
+      ctx.writer.forgetWalksExcept(listCheckpointOrigins(ctx.store, CHECKPOINT_KEY));
     });
   }
   if (at('projects')) {
@@ -225,11 +225,6 @@ function normalizeWatermark(w: Watermark | undefined): Watermark | undefined {
     ...(w.artifactsBaseline !== undefined ? { artifactsBaseline: norm(w.artifactsBaseline) } : {}),
     ...(w.firstFullAt ? { firstFullAt: normalizeTimestamp(w.firstFullAt) } : {}),
   };
-}
-
-function liveCheckpointOrigins(store: Store): number[] {
-  const rows = store.sqlite.prepare(`SELECT value FROM sync_state WHERE key = ? OR key LIKE ?`).pluck().all(CHECKPOINT_KEY, `${CHECKPOINT_KEY}:%`) as string[];
-  return rows.map((v) => Number((JSON.parse(v) as Checkpoint).origin)).filter(Number.isFinite);
 }
 
 function newCheckpoint(syncId: number, startedAt: string, options: SyncOptions): Checkpoint {

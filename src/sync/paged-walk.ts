@@ -152,7 +152,13 @@ export async function walkPages<T>(spec: WalkSpec<T>): Promise<WalkResult> {
     }
     maxTotal = Math.max(maxTotal ?? total, total);
     if (last) {
-      if (!step.normal) spec.log.warn({ listing: spec.listing, page: number, end: step.end }, 'the server misbehaved while paging; the listing is not complete');
+      if (!step.normal) {
+        // Recorded like a skipped record: the pass says so, and nothing is removed from this listing.
+        const cut = { listing: spec.listing, offset: -1, error: `paging stopped at page ${number} (${step.end}): the server did not lead to the end of the listing, which may be incomplete` };
+        spec.log.warn(cut, 'the server misbehaved while paging; the listing is not complete');
+        skipped.push(cut);
+        spec.savePage([], { page: number, nextPage: null, base: first, total, skipped: [cut], last: true });
+      }
       // A walk that did not start from the server's first page (a resumed one) is complete when its checkpoint was.
       return { pages, complete: step.normal, end: step, skipped, rereads, base, firstTotal, lastTotal, totalMoved };
     }

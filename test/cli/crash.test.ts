@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
-import { runCli, spawnCli } from '../helpers/cli.js';
+import { runBuiltCli as runCli, spawnBuiltCli as spawnCli } from '../helpers/cli.js';
 import { compareMirror, TEST_KEYS } from '../helpers/mirror.js';
 import { tmpDbPath } from '../helpers/tmp.js';
 
+// The built CLI (dist/), as users and the image run it.
 // A seeded generator, so a failing sequence of kill times can be replayed.
 function random(seed: number): () => number {
   let s = seed >>> 0;

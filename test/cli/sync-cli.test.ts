@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { openStore } from '../../src/store/index.js';
-import { runCli, spawnCli } from '../helpers/cli.js';
+import { runBuiltCli as runCli, spawnBuiltCli as spawnCli } from '../helpers/cli.js';
 import { TEST_KEYS } from '../helpers/mirror.js';
 import { tmpDbPath } from '../helpers/tmp.js';
 
@@ -21,7 +21,15 @@ describe('modellab-mirror sync (CLI, real processes)', () => {
   it('a full pass exits 0, prints a one-line summary, logs JSON on stderr without any key', async () => {
     const r = await runCli(['sync', '--db', db.path], env);
     expect(r.code).toBe(0);
-    expect(r.stdout.trim()).toMatch(/^full sync #1 succeeded in [\d.]+s: 403 inserted, 0 updated, 0 removed; \d+ requests/);
+    const m = /^full sync #1 succeeded in [\d.]+s: 403 inserted, (\d+) updated, 0 removed; \d+ requests/.exec(r.stdout.trim());
+    expect(m).not.toBeNull();
+    // The first pass's updates are the parent links it learnt, as journaled.
+    const store = openStore(db.path, { readonly: true });
+    try {
+      expect(Number(m![1])).toBe(store.sqlite.prepare(`SELECT COUNT(*) FROM changes WHERE sync_id = 1 AND change = 'updated' AND fields = '["parent_run_id"]'`).pluck().get());
+    } finally {
+      store.close();
+    }
     const lines = r.stderr.trim().split('\n').filter(Boolean);
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();

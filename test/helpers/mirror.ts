@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { createClient, type ClientOptions } from '../../src/api/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { DEFAULT_SYNC_OPTIONS, runSync, type SyncOptions, type SyncResult } from '../../src/sync/index.js';
+import { DEFAULT_SYNC_OPTIONS, runSync, type ProgressSink, type SyncOptions, type SyncResult } from '../../src/sync/index.js';
 import type { World } from '../../src/emulator/index.js';
 import {
   canonicalProjectFromApi, canonicalProjectsFromDb, canonicalRunFromApi, canonicalRunsFromDb, describeDifferences, digest,
@@ -17,6 +17,7 @@ export async function syncOnce(
   dbPath: string,
   overrides: SyncOverrides = {},
   clientOptions: Partial<ClientOptions> = {},
+  extras: { signal?: AbortSignal; progress?: ProgressSink; now?: () => Date } = {},
 ): Promise<SyncResult> {
   const store = openStore(dbPath);
   const client = createClient({
@@ -31,7 +32,7 @@ export async function syncOnce(
       ...overrides,
       artifacts: { ...DEFAULT_SYNC_OPTIONS.artifacts, ...overrides.artifacts },
     };
-    return await runSync({ store, client, log: pino({ level: 'silent' }) }, options);
+    return await runSync({ store, client, log: pino({ level: 'silent' }), ...(extras.progress ? { progress: extras.progress } : {}), ...(extras.now ? { now: extras.now } : {}) }, options, extras.signal);
   } finally {
     await client.close();
     store.close();

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import pino from 'pino';
 import { createClient } from '../../api/index.js';
@@ -6,7 +6,8 @@ import { startEmulator, type World } from '../../emulator/index.js';
 import { listChanges, runsByStatusPerProject, summarizeChanges, topRunsByMetric } from '../../query/index.js';
 import { createProgressBar } from '../../render/progress.js';
 import { formatTable } from '../../render/table.js';
-import { openStore, type Store } from '../../store/index.js';
+import { isDemoMirror, markDemoMirror, openStore, StoreError, type Store } from '../../store/index.js';
+import { ConfigError } from '../../config/index.js';
 import { DEFAULT_SYNC_OPTIONS, runSync, type SyncResult } from '../../sync/index.js';
 import { summarize } from './sync.js';
 
@@ -21,21 +22,24 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('mirror a realistic emulated organization into ./data/demo.db and answer questions from it offline')
-    .option('--db <path>', 'the demo database (recreated)', './data/demo.db')
+    .option('--db <path>', 'the demo database (recreated if the demo made it; any other file is refused)', './data/demo.db')
     .option('--runs <n>', 'runs in the emulated organization', '6000')
     .option('--projects <n>', 'projects in the emulated organization', '24')
     .action(async (flags: DemoFlags) => runDemo(flags));
 }
 
 async function runDemo(flags: DemoFlags): Promise<void> {
-  const runs = Number(flags.runs);
-  const projects = Number(flags.projects);
+  const runs = readCount('--runs', flags.runs, 0);
+  const projects = readCount('--projects', flags.projects, 1);
+  // Checked before anything starts: a refusal must leave no emulator running and no file touched.
+  clearDemoDb(flags.db);
   const emulator = await startEmulator({ port: 0, seed: 2026, runs, projects });
   const log = pino({ level: 'warn' }, pino.destination(2));
   const client = createClient({ baseUrl: emulator.url, apiKey: 'demo', appKey: 'demo', logger: log, queue: { concurrency: 16 } });
-  for (const suffix of ['', '-wal', '-shm']) rmSync(flags.db + suffix, { force: true });
-  const store = openStore(flags.db);
+  let store: Store | undefined;
   try {
+    store = openStore(flags.db);
+    markDemoMirror(store, new Date().toISOString());
     console.log(`Model Lab API emulator on ${emulator.url}: ${projects} projects, ${runs} runs (seeded, no Datadog account needed)\n`);
     console.log(`1. Full pass into ${flags.db}`);
     const full = await syncWithProgress(store, client, log);
@@ -70,10 +74,36 @@ async function runDemo(flags: DemoFlags): Promise<void> {
   npx tsx src/cli.ts emulator --port 8080          # the emulator on its own, for curl
   DD_API_KEY=… DD_APP_KEY=… DD_SITE=datadoghq.com npx tsx src/cli.ts sync --full   # your real organization`);
   } finally {
-    store.close();
+    store?.close();
     await client.close();
     await emulator.close();
   }
+}
+
+// The demo writes only to a database it made itself (or to a new path); anything else is someone's data.
+function clearDemoDb(path: string): void {
+  let isFile = false;
+  try {
+    const stat = statSync(path);
+    if (stat.isDirectory()) throw new ConfigError(`--db ${path} is a directory; pass a file path for the demo database, such as ${path.replace(/\/$/, '')}/demo.db`);
+    isFile = stat.isFile() && stat.size > 0;
+    if (!stat.isFile()) throw new ConfigError(`--db ${path} is not a regular file; pass a new file path for the demo database`);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    return;
+  }
+  if (isFile && !isDemoMirror(path))
+    throw new StoreError(
+      'db_foreign',
+      `${path} exists and was not made by \`modellab-mirror demo\`; the demo only recreates its own database and left this file untouched — pass another --db (the default is ./data/demo.db)`,
+    );
+  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+}
+
+function readCount(flag: string, raw: string, min: number): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > 10_000_000) throw new ConfigError(`${flag}: expected a whole number from ${min} to 10000000, got "${raw}"`);
+  return n;
 }
 
 async function syncWithProgress(store: Store, client: ReturnType<typeof createClient>, log: pino.Logger): Promise<SyncResult> {

@@ -37,6 +37,8 @@ export function registerSyncCommand(program: Command): void {
         progress?.stop();
         const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
         console.log(flags.json ? JSON.stringify({ ...result, maxRssMb }) : summarize(result));
+        const warning = describeWarnings(result);
+        if (warning) console.error(warning);
       } finally {
         progress?.stop();
         process.off('SIGINT', stop);
@@ -50,15 +52,35 @@ export function registerSyncCommand(program: Command): void {
 export function summarize(r: SyncResult): string {
   const c = r.counters;
   const resumed = r.resumedFrom !== null ? ` (resumed pass #${r.resumedFrom})` : '';
-  const skipped = c.skipped > 0 ? `, ${c.skipped} bad records skipped` : '';
+  const skipped = c.skipped > 0 ? `, ${c.skipped} skipped` : '';
+  const unknown = Object.entries(c.unknown_values).map(([k, n]) => `${n} ${k}`).join(', ');
+  const extras = [
+    c.confirmations > 0 ? `${c.confirmations} removal candidates confirmed by id` : '',
+    c.rewalks > 0 ? `${c.rewalks} listings walked again after they changed` : '',
+    unknown ? `new values stored as they came: ${unknown}` : '',
+  ].filter(Boolean).join('; ');
   const byResource = Object.entries(c.requests_by_resource)
     .filter(([, n]) => n > 0)
     .map(([resource, n]) => `${resource} ${n}`)
     .join(', ');
   return (
-    `${r.kind} sync #${r.syncId}${resumed} succeeded in ${(r.durationMs / 1000).toFixed(1)}s: ` +
+    `${r.kind} sync #${r.syncId}${resumed} succeeded${c.skipped > 0 ? ' with warnings' : ''} in ${(r.durationMs / 1000).toFixed(1)}s: ` +
     `${c.inserted} inserted, ${c.updated} updated, ${c.removed} removed${skipped}; ` +
     `${c.requests} requests (${c.pages} pages, ${c.retries} retries, ${c.rate_limited} rate-limited, waited ${(c.rate_limit_wait_ms / 1000).toFixed(1)}s)` +
-    (byResource ? ` — ${byResource}` : '')
+    (byResource ? ` — ${byResource}` : '') +
+    (extras ? `; ${extras}` : '')
+  );
+}
+
+/** The warning line of a pass that skipped something, or null: what was skipped and what happens to it. */
+export function describeWarnings(r: SyncResult): string | null {
+  const c = r.counters;
+  if (c.skipped === 0) return null;
+  const records = c.skipped_records as { listing: string; error: string }[];
+  const sample = records.slice(0, 3).map((s) => `${s.listing} (${s.error.length > 80 ? s.error.slice(0, 77) + '...' : s.error})`).join('; ');
+  return (
+    `warning: ${c.skipped} record(s) or listing(s) skipped in pass #${r.syncId}: ${sample}${records.length > 3 ? '; …' : ''}. ` +
+    `They keep their previous content, removals were not applied from incomplete listings, and later passes retry them; ` +
+    `details in sync_runs.skipped_records`
   );
 }

@@ -1,0 +1,55 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface ProxyRules {
+  /** runs left out of every run listing (a walk that "misses" them) */
+  hideRuns?: Set<number>;
+  /** answer this instead of forwarding (path relative to the origin, query included) */
+  override?: (url: string) => { status: number; body: unknown } | undefined;
+  /** wait this long before forwarding */
+  delayMs?: (url: string) => number;
+}
+
+/** A proxy in front of the emulator that bends some answers the way a test needs; everything else passes through. */
+export async function startProxy(target: string, rules: ProxyRules): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const url = req.url ?? '/';
+      const delay = rules.delayMs?.(url) ?? 0;
+      if (delay > 0) await sleep(delay);
+      const fixed = rules.override?.(url);
+      if (fixed) {
+        res.writeHead(fixed.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(fixed.body));
+        return;
+      }
+      const upstream = await fetch(target + url, { headers: req.headers as Record<string, string>, method: req.method ?? 'GET' });
+      let body = Buffer.from(await upstream.arrayBuffer());
+      if (upstream.ok && rules.hideRuns && url.split('?')[0]!.endsWith('/runs')) {
+        const json = JSON.parse(body.toString('utf8')) as { data: { id: string }[] };
+        json.data = json.data.filter((r) => !rules.hideRuns!.has(Number(r.id)));
+        body = Buffer.from(JSON.stringify(json));
+      }
+      const headers: Record<string, string> = {};
+      upstream.headers.forEach((v, k) => {
+        if (k !== 'content-length' && k !== 'content-encoding' && k !== 'transfer-encoding') headers[k] = v;
+      });
+      res.writeHead(upstream.status, headers);
+      res.end(body);
+    })().catch((err: unknown) => {
+      res.writeHead(502);
+      res.end(String(err));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,317 @@
+// Issue 6: each reproduced way the mirror lost or withheld data, end to end against the emulator.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import type { ProgressSnapshot } from '../../src/sync/index.js';
+import { queryAll, queryOne } from '../helpers/db.js';
+import { compareMirror, syncOnce, TEST_KEYS } from '../helpers/mirror.js';
+import { startProxy } from '../helpers/proxy.js';
+import { tmpDbPath } from '../helpers/tmp.js';
+
+const NO_ARTIFACTS = { artifacts: { policy: 'none' as const } };
+
+interface PassRow {
+  status: string;
+  inserted: number;
+  updated: number;
+  removed: number;
+  skipped: number;
+  skipped_records: string | null;
+  requests_by_resource: string;
+  unknown_values: string | null;
+  confirmations: number;
+}
+
+function passRow(dbPath: string, id: number): PassRow {
+  return queryOne<PassRow>(dbPath, 'SELECT * FROM sync_runs WHERE id = ?', id);
+}
+
+function removedIds(dbPath: string, projectId?: number): number[] {
+  return queryAll<{ id: number }>(
+    dbPath,
+    `SELECT id FROM runs WHERE removed_upstream_at IS NOT NULL${projectId !== undefined ? ' AND project_id = ?' : ''} ORDER BY id`,
+    ...(projectId !== undefined ? [projectId] : []),
+  ).map((r) => r.id);
+}
+
+/** Aborts the pass when it reaches `phase`. */
+function abortAt(phase: ProgressSnapshot['phase']): { signal: AbortSignal; progress: { update(s: ProgressSnapshot): void } } {
+  const controller = new AbortController();
+  return { signal: controller.signal, progress: { update: (s) => s.phase === phase && controller.abort(new Error(`stopped at ${phase}`)) } };
+}
+
+describe('the mirror never lies', () => {
+  let emu: RunningEmulator | undefined;
+  const closers: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+    await emu?.close();
+    emu = undefined;
+  });
+  function newDb(): string {
+    const db = tmpDbPath();
+    closers.push(db.cleanup);
+    return db.path;
+  }
+
+  it('an interrupted scoped full pass, an organization-wide pass between, then the scoped pass again: nothing is falsely removed', async () => {
+    emu = await startEmulator({ port: 0, seed: 61, projects: 4, runs: 600, ...TEST_KEYS });
+    const db = newDb();
+    await syncOnce(emu.url, db);
+    const stop = abortAt('run_artifacts');
+    await expect(syncOnce(emu.url, db, { mode: 'full', projectIds: [2] }, {}, stop)).rejects.toThrow();
+    const between = await syncOnce(emu.url, db);
+    expect(between.kind).toBe('incremental');
+    const resumed = await syncOnce(emu.url, db, { mode: 'full', projectIds: [2] });
+    expect(resumed.resumedFrom).not.toBeNull();
+    expect(removedIds(db, 2)).toEqual([]);
+    expect(resumed.counters.removed).toBe(0);
+    expect(compareMirror(emu.world, db).differences).toEqual([]);
+  });
+
+  it('a run the walk missed is asked for by id before it is marked removed: an answer refreshes it, a 404 confirms', async () => {
+    emu = await startEmulator({ port: 0, seed: 62, projects: 3, runs: 300, ...TEST_KEYS });
+    const db = newDb();
+    await syncOnce(emu.url, db, NO_ARTIFACTS);
+    emu.world.deleteRun(40);
+    const proxy = await startProxy(emu.url, { hideRuns: new Set([7]) });
+    closers.push(proxy.close);
+    const pass = await syncOnce(proxy.url, db, { mode: 'full', ...NO_ARTIFACTS });
+    expect(removedIds(db)).toEqual([40]);
+    expect(pass.counters.confirmations).toBe(2);
+    expect(pass.counters.requests_by_resource['confirm']).toBe(2);
+    expect(passRow(db, pass.syncId)).toMatchObject({ removed: 1, confirmations: 2 });
+    expect(queryAll(db, `SELECT entity_id FROM changes WHERE sync_id = ? AND change = 'removed'`, pass.syncId)).toEqual([{ entity_id: 40 }]);
+  });
+
+  it('under continuous churn (3 runs deleted, created and updated after every page) no survivor is missed and nothing live is removed', async () => {
+    emu = await startEmulator({ port: 0, seed: 63, projects: 4, runs: 1500, ...TEST_KEYS });
+    const db = newDb();
+    const before = new Set([...emu.world.exportAll()].flatMap((i) => (i.kind === 'run' ? [Number(i.run.id)] : [])));
+    emu.world.setChurn({ perPage: 3 });
+    const pass = await syncOnce(emu.url, db, { pageSize: 50, ...NO_ARTIFACTS });
+    const churn = emu.world.churnStats()!;
+    emu.world.setChurn(null);
+    expect(churn.deleted.length).toBeGreaterThan(0);
+    const deleted = new Set(churn.deleted);
+    const survivors = [...before].filter((id) => !deleted.has(id));
+    const mirrored = new Set(queryAll<{ id: number }>(db, 'SELECT id FROM runs WHERE removed_upstream_at IS NULL').map((r) => r.id));
+    expect(survivors.filter((id) => !mirrored.has(id))).toEqual([]);
+    expect(pass.counters.rewalks).toBeGreaterThan(0);
+    // A second full pass with the world at rest converges, and removes only what is really gone.
+    const second = await syncOnce(emu.url, db, { mode: 'full', ...NO_ARTIFACTS });
+    expect(compareMirror(emu.world, db, { artifacts: false }).differences).toEqual([]);
+    const live = new Set([...emu.world.exportAll()].flatMap((i) => (i.kind === 'run' ? [Number(i.run.id)] : [])));
+    expect(removedIds(db).filter((id) => live.has(id))).toEqual([]);
+    expect(second.counters.skipped).toBe(0);
+  });
+
+  it('an artifact listing that always fails is skipped and recorded, keeps its previous content, and is retried by later passes', async () => {
+    emu = await startEmulator({ port: 0, seed: 64, projects: 2, runs: 120, ...TEST_KEYS });
+    const db = newDb();
+    const runId = 5;
+    emu.world.setRunArtifacts(runId, [{ path: 'old.txt', file_size: 1 }]);
+    await syncOnce(emu.url, db, {}, { retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 } });
+    emu.world.setRunArtifacts(runId, [{ path: 'new.txt', file_size: 2 }], { touch: true });
+    emu.world.failListing({ listing: 'runArtifacts', id: runId });
+    const failing = await syncOnce(emu.url, db, {}, { retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 } });
+    const row = passRow(db, failing.syncId);
+    expect(row.status).toBe('succeeded');
+    expect(row.skipped).toBe(1);
+    expect(JSON.parse(row.skipped_records!)).toEqual([expect.objectContaining({ listing: `runs/${runId}/artifacts`, run: runId })]);
+    expect(queryAll(db, 'SELECT path FROM run_artifacts WHERE run_id = ?', runId)).toEqual([{ path: 'old.txt' }]);
+    // Still failing: tried again (once), still recorded; the watermark moved on meanwhile.
+    const again = await syncOnce(emu.url, db, {}, { retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 } });
+    expect(again.counters.requests_by_resource['run_artifacts']).toBe(2);
+    expect(again.counters.skipped).toBe(1);
+    emu.world.healListing({ listing: 'runArtifacts', id: runId });
+    const healed = await syncOnce(emu.url, db);
+    expect(healed.counters.skipped).toBe(0);
+    expect(queryAll(db, 'SELECT path FROM run_artifacts WHERE run_id = ?', runId)).toEqual([{ path: 'new.txt' }]);
+  });
+
+  it('a child list and a project artifact listing that always fail are skipped, recorded, and clear no parent link', async () => {
+    emu = await startEmulator({ port: 0, seed: 65, projects: 3, runs: 300, ...TEST_KEYS });
+    const db = newDb();
+    await syncOnce(emu.url, db, NO_ARTIFACTS);
+    const parent = queryOne<{ parent_run_id: number }>(db, 'SELECT parent_run_id FROM runs WHERE parent_run_id IS NOT NULL LIMIT 1').parent_run_id;
+    const children = queryAll<{ id: number }>(db, 'SELECT id FROM runs WHERE parent_run_id = ?', parent);
+    emu.world.failListing({ listing: 'children', id: parent });
+    emu.world.failListing({ listing: 'projectArtifacts', id: 2 });
+    const pass = await syncOnce(emu.url, db, { mode: 'full', artifacts: { policy: 'none', projectListings: true } }, { retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 } });
+    const skipped = JSON.parse(passRow(db, pass.syncId).skipped_records!) as { listing: string }[];
+    expect(skipped.map((s) => s.listing).sort()).toEqual([`projects/2/artifacts`, `runs?filter[parent_run_id]=${parent}`].sort());
+    expect(queryAll(db, 'SELECT id FROM runs WHERE parent_run_id = ?', parent)).toEqual(children);
+  });
+
+  it('a status the reference does not list is stored as it comes and counted, never rejected', async () => {
+    emu = await startEmulator({ port: 0, seed: 66, projects: 2, runs: 200, ...TEST_KEYS });
+    const db = newDb();
+    await syncOnce(emu.url, db, NO_ARTIFACTS);
+    for (const id of [3, 4, 5]) emu.world.setRunStatus(id, 'archived');
+    const pass = await syncOnce(emu.url, db, NO_ARTIFACTS);
+    expect(pass.kind).toBe('incremental');
+    expect(queryAll(db, `SELECT id FROM runs WHERE status = 'archived' ORDER BY id`)).toEqual([{ id: 3 }, { id: 4 }, { id: 5 }]);
+    expect(JSON.parse(passRow(db, pass.syncId).unknown_values!)).toEqual({ 'status:archived': 3 });
+  });
+
+  it.each(['visible', 'not_found'] as const)('soft-deleted runs keep or get their artifact listing (service answers %s for them)', async (lookup) => {
+    emu = await startEmulator({ port: 0, seed: 67, projects: 2, runs: 100, softDeletedLookup: lookup, ...TEST_KEYS });
+    const db = newDb();
+    emu.world.setRunArtifacts(8, [{ path: 'before.txt', file_size: 1 }]);
+    emu.world.setRunArtifacts(9, [{ path: 'kept.txt', file_size: 1 }]);
+    emu.world.softDeleteRun(8);
+    await syncOnce(emu.url, db);
+    // Soft-deleted before the first pass: listed when the service still lists it.
+    expect(queryAll(db, 'SELECT path FROM run_artifacts WHERE run_id = 8')).toEqual(lookup === 'visible' ? [{ path: 'before.txt' }] : []);
+    emu.world.softDeleteRun(9);
+    const after = await syncOnce(emu.url, db);
+    expect(after.counters.requests_by_resource['run_artifacts']).toBe(1);
+    expect(queryAll(db, 'SELECT path FROM run_artifacts WHERE run_id = 9')).toEqual([{ path: 'kept.txt' }]);
+    // Asked once: not again until its updated_at moves.
+    const idle = await syncOnce(emu.url, db);
+    expect(idle.counters.requests_by_resource['run_artifacts'] ?? 0).toBe(0);
+    expect(queryOne<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM runs WHERE id IN (8, 9) AND artifacts_listed_for = updated_at').n).toBe(2);
+  });
+
+  it('an incremental pass notices a removal from the listing total and confirms it, without waiting for the nightly full pass', async () => {
+    emu = await startEmulator({ port: 0, seed: 68, projects: 3, runs: 400, ...TEST_KEYS });
+    const db = newDb();
+    await syncOnce(emu.url, db, NO_ARTIFACTS);
+    emu.world.deleteRun(123);
+    const pass = await syncOnce(emu.url, db, NO_ARTIFACTS);
+    expect(pass.kind).toBe('incremental');
+    expect(removedIds(db)).toEqual([123]);
+    expect(queryAll(db, `SELECT entity_id FROM changes WHERE sync_id = ? AND change = 'removed'`, pass.syncId)).toEqual([{ entity_id: 123 }]);
+    expect(pass.counters.removed).toBe(1);
+    expect(pass.counters.requests_by_resource['confirm']).toBe(1);
+    // With nothing removed, the count check costs nothing: the idle pass stays at 3 requests.
+    const idle = await syncOnce(emu.url, db, NO_ARTIFACTS);
+    expect(idle.counters.requests).toBe(3);
+  });
+
+  it('a subdirectory that answers 404 (deleted meanwhile) empties only itself; the rest of the listing lands', async () => {
+    emu = await startEmulator({ port: 0, seed: 69, projects: 2, runs: 50, ...TEST_KEYS });
+    const db = newDb();
+    emu.world.setRunArtifacts(4, [{ path: 'a.txt', file_size: 1 }, { path: 'ckpt', is_dir: true }, { path: 'ckpt/w.bin', file_size: 9 }, { path: 'logs', is_dir: true }, { path: 'logs/out.txt', file_size: 3 }]);
+    const proxy = await startProxy(emu.url, {
+      override: (url) => (/\/runs\/4\/artifacts\?path=ckpt/.test(url) ? { status: 404, body: { errors: [{ title: 'Generic Error', detail: 'path not found' }] } } : undefined),
+    });
+    closers.push(proxy.close);
+    await syncOnce(proxy.url, db);
+    const paths = queryAll<{ path: string }>(db, 'SELECT path FROM run_artifacts WHERE run_id = 4 ORDER BY path').map((r) => r.path.replace(/\/$/, ''));
+    expect(paths).toEqual(['a.txt', 'ckpt', 'logs', 'logs/out.txt']);
+  });
+
+  it('a record skipped by an incremental pass is read again by the next one (the watermark waits for it)', async () => {
+    emu = await startEmulator({ port: 0, seed: 70, projects: 2, runs: 150, ...TEST_KEYS });
+    const db = newDb();
+    const opts = { overlapMs: 0, ...NO_ARTIFACTS };
+    await syncOnce(emu.url, db, opts);
+    emu.world.updateRun(30, { description: 'fixed the tokenizer' });
+    emu.world.poisonRun(30);
+    emu.world.updateRun(31, { description: 'later change' });
+    const skipped = await syncOnce(emu.url, db, opts, { retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 } });
+    // Skipped where it was listed (the run walk, and the pinned-first read of the same head).
+    expect(skipped.counters.skipped).toBeGreaterThanOrEqual(1);
+    expect(queryOne<{ description: string }>(db, 'SELECT description FROM runs WHERE id = 31').description).toBe('later change');
+    emu.world.unpoisonRun(30);
+    await syncOnce(emu.url, db, opts);
+    expect(queryOne<{ description: string }>(db, 'SELECT description FROM runs WHERE id = 30').description).toBe('fixed the tokenizer');
+  });
+
+  it('what the parent phase concluded survives a resume: an incomplete child list clears no link after the restart', async () => {
+    emu = await startEmulator({ port: 0, seed: 71, projects: 3, runs: 300, ...TEST_KEYS });
+    const db = newDb();
+    await syncOnce(emu.url, db, NO_ARTIFACTS);
+    const links = queryAll(db, 'SELECT id, parent_run_id FROM runs WHERE parent_run_id IS NOT NULL ORDER BY id');
+    const parent = (links[0] as { parent_run_id: number }).parent_run_id;
+    emu.world.failListing({ listing: 'children', id: parent });
+    const stop = abortAt('run_artifacts');
+    await expect(syncOnce(emu.url, db, { mode: 'full' }, { retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 } }, stop)).rejects.toThrow();
+    emu.world.healListing({ listing: 'children', id: parent });
+    const resumed = await syncOnce(emu.url, db, { mode: 'full' });
+    expect(resumed.resumedFrom).not.toBeNull();
+    expect(queryAll(db, 'SELECT id, parent_run_id FROM runs WHERE parent_run_id IS NOT NULL ORDER BY id')).toEqual(links);
+  });
+
+  it('a server that keeps repeating a page cannot make a walk loop: the walk ends, says it is incomplete, and removes nothing', async () => {
+    emu = await startEmulator({ port: 0, seed: 72, projects: 2, runs: 300, ...TEST_KEYS });
+    const db = newDb();
+    await syncOnce(emu.url, db, NO_ARTIFACTS);
+    emu.world.deleteRun(12);
+    emu.world.setPagingFault({ kind: 'repeat', path: '/runs', query: { sort: 'created_at' } });
+    const pass = await syncOnce(emu.url, db, { mode: 'full', ...NO_ARTIFACTS });
+    expect(pass.counters.skipped).toBeGreaterThanOrEqual(1);
+    expect(removedIds(db)).toEqual([]);
+    expect(pass.counters.requests_by_resource['runs']).toBeLessThan(20);
+  });
+
+  it('a scoped pass keeps only its own projects\' pins', async () => {
+    emu = await startEmulator({ port: 0, seed: 73, projects: 3, runs: 200, ...TEST_KEYS });
+    const db = newDb();
+    await syncOnce(emu.url, db, NO_ARTIFACTS);
+    const inOther = queryOne<{ id: number }>(db, 'SELECT id FROM runs WHERE project_id = 3 AND is_pinned = 0 LIMIT 1').id;
+    const inScope = queryOne<{ id: number }>(db, 'SELECT id FROM runs WHERE project_id = 1 AND is_pinned = 0 LIMIT 1').id;
+    emu.world.pinRun(inOther);
+    emu.world.pinRun(inScope);
+    await syncOnce(emu.url, db, { projectIds: [1], ...NO_ARTIFACTS });
+    await syncOnce(emu.url, db, { projectIds: [1], ...NO_ARTIFACTS });
+    expect(queryOne<{ is_pinned: number }>(db, 'SELECT is_pinned FROM runs WHERE id = ?', inScope).is_pinned).toBe(1);
+    expect(queryOne<{ is_pinned: number }>(db, 'SELECT is_pinned FROM runs WHERE id = ?', inOther).is_pinned).toBe(0);
+  });
+
+  it('when one artifact listing fails fatally, its siblings stop before the pass ends: nothing is written after the lock is released', async () => {
+    emu = await startEmulator({ port: 0, seed: 74, projects: 2, runs: 200, ...TEST_KEYS });
+    const db = newDb();
+    await syncOnce(emu.url, db, NO_ARTIFACTS);
+    const proxy = await startProxy(emu.url, {
+      override: (url) => (/\/runs\/20\/artifacts/.test(url) ? { status: 403, body: { errors: [{ status: '403', title: 'Forbidden' }] } } : undefined),
+      delayMs: (url) => (/\/artifacts/.test(url) ? 30 : 0),
+    });
+    closers.push(proxy.close);
+    await expect(syncOnce(proxy.url, db)).rejects.toMatchObject({ code: 'auth' });
+    const listed = (): number => queryOne<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM runs WHERE artifacts_listed_for IS NOT NULL').n;
+    const atFailure = listed();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(listed()).toBe(atFailure);
+    expect(queryAll(db, 'SELECT pid FROM sync_lock')).toEqual([]);
+  });
+
+  it('counters and journal tell one story: created/updated/removed equal the journal entries of each pass', async () => {
+    emu = await startEmulator({ port: 0, seed: 75, projects: 3, runs: 300, ...TEST_KEYS });
+    const db = newDb();
+    const passes = [await syncOnce(emu.url, db)];
+    emu.world.advanceStatuses(30);
+    const parent = emu.world.createRun({ projectId: 1, name: 'sweep' });
+    for (let i = 0; i < 4; i++) emu.world.createRun({ projectId: 1, parentId: Number(parent.id), name: `trial-${i}` });
+    emu.world.pinRun(9);
+    emu.world.deleteRun(17);
+    passes.push(await syncOnce(emu.url, db));
+    emu.world.deleteRun(18);
+    passes.push(await syncOnce(emu.url, db, { mode: 'full' }));
+    for (const pass of passes) {
+      const journal = Object.fromEntries(
+        queryAll<{ change: string; n: number }>(db, 'SELECT change, COUNT(*) AS n FROM changes WHERE sync_id = ? GROUP BY change', pass.syncId).map((r) => [r.change, r.n]),
+      );
+      const row = passRow(db, pass.syncId);
+      expect({ inserted: row.inserted, updated: row.updated, removed: row.removed }).toEqual({
+        inserted: journal['created'] ?? 0, updated: journal['updated'] ?? 0, removed: journal['removed'] ?? 0,
+      });
+      expect(pass.counters).toMatchObject({ inserted: row.inserted, updated: row.updated, removed: row.removed });
+    }
+    expect(passes[1]!.counters.updated).toBeGreaterThan(30);
+  });
+
+  it("the 'changed' artifact policy compares server times with server times (a local clock a day ahead lists the same runs)", async () => {
+    emu = await startEmulator({ port: 0, seed: 76, projects: 2, runs: 120, ...TEST_KEYS });
+    const db = newDb();
+    const aheadByADay = (): Date => new Date(Date.now() + 86_400_000);
+    const policy = { artifacts: { policy: 'changed' as const } };
+    const first = await syncOnce(emu.url, db, policy, {}, { now: aheadByADay });
+    expect(first.counters.requests_by_resource['run_artifacts'] ?? 0).toBe(0);
+    emu.world.updateRun(7, { description: 'new checkpoint' });
+    const next = await syncOnce(emu.url, db, policy, {}, { now: aheadByADay });
+    expect(next.counters.requests_by_resource['run_artifacts']).toBeGreaterThanOrEqual(1);
+    expect(queryOne<{ listed: number }>(db, 'SELECT artifacts_listed_for = updated_at AS listed FROM runs WHERE id = 7').listed).toBe(1);
+  });
+});
