@@ -5,6 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface ProxyRules {
   /** runs left out of every run listing (a walk that "misses" them) */
   hideRuns?: Set<number>;
+  /** projects left out of every project listing */
+  hideProjects?: Set<number>;
   /** answer this instead of forwarding (path relative to the origin, query included) */
   override?: (url: string) => { status: number; body: unknown } | undefined;
   /** wait this long before forwarding */
@@ -26,9 +28,11 @@ export async function startProxy(target: string, rules: ProxyRules): Promise<{ u
       }
       const upstream = await fetch(target + url, { headers: req.headers as Record<string, string>, method: req.method ?? 'GET' });
       let body = Buffer.from(await upstream.arrayBuffer());
-      if (upstream.ok && rules.hideRuns && url.split('?')[0]!.endsWith('/runs')) {
+      const path = url.split('?')[0]!;
+      const hidden = path.endsWith('/runs') ? rules.hideRuns : path.endsWith('/projects') ? rules.hideProjects : undefined;
+      if (upstream.ok && hidden) {
         const json = JSON.parse(body.toString('utf8')) as { data: { id: string }[] };
-        json.data = json.data.filter((r) => !rules.hideRuns!.has(Number(r.id)));
+        json.data = json.data.filter((r) => !hidden.has(Number(r.id)));
         body = Buffer.from(JSON.stringify(json));
       }
       const headers: Record<string, string> = {};

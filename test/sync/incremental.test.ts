@@ -69,7 +69,7 @@ describe.each(FLAVORS)('incremental passes and reconcile (%s)', (flavor) => {
     expect(compareMirror(emu.world, db.path).equal).toBe(true);
   });
 
-  it('a full reconcile marks hard-deleted runs and projects removed (never deletes them) and restores what comes back', async () => {
+  it('a full reconcile marks hard-deleted runs removed (never deletes them) and journals each removal', async () => {
     const w = emu.world;
     w.deleteRun(20);
     w.deleteRun(21);

@@ -314,4 +314,33 @@ describe('the mirror never lies', () => {
     expect(next.counters.requests_by_resource['run_artifacts']).toBeGreaterThanOrEqual(1);
     expect(queryOne<{ listed: number }>(db, 'SELECT artifacts_listed_for = updated_at AS listed FROM runs WHERE id = 7').listed).toBe(1);
   });
+
+  it('a project and a run that disappear upstream are marked removed (data kept), and restored when they come back', async () => {
+    emu = await startEmulator({ port: 0, seed: 77, projects: 3, runs: 150, ...TEST_KEYS });
+    const db = newDb();
+    await syncOnce(emu.url, db, NO_ARTIFACTS);
+    const run = queryOne<{ id: number }>(db, 'SELECT id FROM runs WHERE project_id = 1 ORDER BY id LIMIT 1').id;
+    const notFound = { status: 404, body: { errors: [{ title: 'Generic Error', detail: 'not found' }] } };
+    const gone = await startProxy(emu.url, {
+      hideRuns: new Set([run]),
+      hideProjects: new Set([3]),
+      override: (url) => (url.endsWith(`/runs/${run}`) || url.endsWith('/projects/3') ? notFound : undefined),
+    });
+    closers.push(gone.close);
+    const removal = await syncOnce(gone.url, db, { mode: 'full', ...NO_ARTIFACTS });
+    expect(removal.counters.removed).toBe(2);
+    expect(queryOne<{ removed: number }>(db, 'SELECT removed_upstream_at IS NOT NULL AS removed FROM projects WHERE id = 3').removed).toBe(1);
+    expect(removedIds(db)).toEqual([run]);
+    expect(queryOne<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM run_params WHERE run_id = ?', run).n).toBeGreaterThan(0);
+    expect(queryAll(db, `SELECT entity, entity_id FROM changes WHERE sync_id = ? AND change = 'removed' ORDER BY entity`, removal.syncId)).toEqual([
+      { entity: 'project', entity_id: 3 }, { entity: 'run', entity_id: run },
+    ]);
+    // Back upstream: both restored, and the journal says so.
+    const back = await syncOnce(emu.url, db, { mode: 'full', ...NO_ARTIFACTS });
+    expect(removedIds(db)).toEqual([]);
+    expect(queryOne<{ removed: number }>(db, 'SELECT removed_upstream_at IS NOT NULL AS removed FROM projects WHERE id = 3').removed).toBe(0);
+    const restores = queryAll<{ entity: string; fields: string }>(db, `SELECT entity, fields FROM changes WHERE sync_id = ? AND change = 'updated' AND fields LIKE '%removed_upstream_at%' ORDER BY entity`, back.syncId);
+    expect(restores.map((r) => r.entity)).toEqual(['project', 'run']);
+    expect(compareMirror(emu.world, db, { artifacts: false }).differences).toEqual([]);
+  });
 });
