@@ -1,6 +1,8 @@
 // Seeded, on-demand data: every project and run is a pure function of (seed, index), so a world of a
 // million runs costs no memory until something changes it (the world keeps only an overlay of changes).
-import type { KeyValue, MetricSummary, RunStatus } from '../api/index.js';
+// Times are epoch microseconds (src/emulator/time.ts).
+import { US_PER_MS, type Micros } from './time.js';
+import type { KeyValue, KnownRunStatus, MetricSummary } from './wire.js';
 
 /** One entry of a run's flattened artifact tree; directories carry no size. */
 export interface ArtifactEntry {
@@ -9,35 +11,36 @@ export interface ArtifactEntry {
   file_size: number | null;
 }
 
-/** One project-level artifact file. */
+/** One project-level artifact file (its served artifact_path depends on the flavor). */
 export interface ProjectFileRecord {
-  artifact_path: string;
   filename: string;
   file_size: number;
-  created_at: number;
+  /** Whole seconds, as the recordings show for artifact files. */
+  created_at: Micros;
 }
 
-/** A run as the world holds it: timestamps in epoch ms, the parent id the API never shows directly. */
+/** A run as the world holds it: timestamps in epoch µs, the parent id the API never shows directly. */
 export interface RunRecord {
   id: number;
   projectId: number;
   parentId: number | null;
   name: string;
   description: string;
-  status: RunStatus;
+  /** An open set: the reference's values, or anything a test set (e.g. `archived`). */
+  status: string;
   params: KeyValue[];
   tags: KeyValue[];
   metrics: MetricSummary[];
   ownerId: string | null;
   externalUrl: string | null;
   mlflowArtifactLocation: string;
-  createdAt: number;
-  startedAt: number;
-  updatedAt: number;
-  completedAt: number | null;
-  deletedAt: number | null;
+  createdAt: Micros;
+  startedAt: Micros;
+  updatedAt: Micros;
+  completedAt: Micros | null;
+  deletedAt: Micros | null;
   duration: number | null;
-  pinnedAt: number | null;
+  pinnedAt: Micros | null;
   artifacts: ArtifactEntry[];
 }
 
@@ -50,9 +53,9 @@ export interface ProjectRecord {
   tags: KeyValue[];
   ownerId: string | null;
   externalUrl: string | null;
-  createdAt: number;
-  updatedAt: number;
-  deletedAt: number | null;
+  createdAt: Micros;
+  updatedAt: Micros;
+  deletedAt: Micros | null;
   files: ProjectFileRecord[];
 }
 
@@ -61,13 +64,13 @@ export interface RunSkeleton {
   id: number;
   projectId: number;
   parentId: number | null;
-  status: RunStatus;
+  status: KnownRunStatus;
   ownerIndex: number;
-  createdAt: number;
-  startedAt: number;
-  updatedAt: number;
-  completedAt: number | null;
-  deletedAt: number | null;
+  createdAt: Micros;
+  startedAt: Micros;
+  updatedAt: Micros;
+  completedAt: Micros | null;
+  deletedAt: Micros | null;
   pinned: boolean;
 }
 
@@ -79,10 +82,12 @@ export interface GeneratorOptions {
 
 // Seeded history ends here, well before any real clock, so every mutation (stamped from the real clock)
 // sorts after every seeded timestamp: that is what keeps -updated_at pages O(page).
-export const SEEDED_END_MS = Date.UTC(2024, 5, 1);
+export const SEEDED_END_US: Micros = Date.UTC(2024, 5, 1) * US_PER_MS;
 const SEEDED_SPAN_MS = 2 * 365 * 24 * 3600 * 1000;
 const MAX_RUN_SPACING_MS = 6 * 3600 * 1000;
 const PROJECT_SPACING_MS = 3600 * 1000;
+/** Share of runs that logged no params (the recordings show `"params": null` for them). */
+const NO_PARAMS_PROBABILITY = 0.1;
 
 // Runs come in groups of 8 consecutive ids sharing a project; ~12% of groups are hyperparameter sweeps:
 // position 0 is the sweep root, 1..4 its children, and 5..7 children of position 4 (a nested sweep).
@@ -104,6 +109,9 @@ const SALT = {
   owners: 12,
   tags: 13,
   metrics: 14,
+  subMs: 15,
+  noParams: 16,
+  folder: 17,
 } as const;
 
 /** A 32-bit hash of three integers (a murmur3-style finalizer), the root of every seeded choice. */
@@ -159,7 +167,7 @@ const PURPOSES = ['baseline', 'ablation', 'finetune', 'pretrain', 'distill', 'ev
 const OWNER_POOL_SIZE = 24;
 
 // Mostly finished runs, as in a real lab; the rest exercise every enum value.
-const STATUS_WEIGHTS: ReadonlyArray<readonly [RunStatus, number]> = [
+const STATUS_WEIGHTS: ReadonlyArray<readonly [KnownRunStatus, number]> = [
   ['completed', 0.8],
   ['failed', 0.07],
   ['killed', 0.04],
@@ -169,7 +177,7 @@ const STATUS_WEIGHTS: ReadonlyArray<readonly [RunStatus, number]> = [
   ['unresponsive', 0.01],
 ];
 
-function pickStatus(u: number): RunStatus {
+function pickStatus(u: number): KnownRunStatus {
   let acc = 0;
   for (const [status, weight] of STATUS_WEIGHTS) {
     acc += weight;
@@ -194,15 +202,15 @@ export class SeededData {
     this.projectCount = options.projects;
     this.runCount = options.runs;
     this.runSpacingMs = Math.max(1000, Math.min(MAX_RUN_SPACING_MS, Math.floor(SEEDED_SPAN_MS / Math.max(1, options.runs))));
-    this.runStartMs = SEEDED_END_MS - this.runSpacingMs * options.runs;
+    this.runStartMs = SEEDED_END_US / US_PER_MS - this.runSpacingMs * options.runs;
     this.projectStartMs = this.runStartMs - PROJECT_SPACING_MS * (options.projects + 1);
     const rand = createRandom(hashInts(this.seed, 0, SALT.owners));
     this.owners = Array.from({ length: OWNER_POOL_SIZE }, () => formatUuid(rand));
   }
 
   /** The latest timestamp any seeded record carries; mutations are stamped after it. */
-  get lastSeededMs(): number {
-    return SEEDED_END_MS;
+  get lastSeededUs(): Micros {
+    return SEEDED_END_US;
   }
 
   projectOfGroup(group: number): number {
@@ -248,14 +256,20 @@ export class SeededData {
     const status = pickStatus(unitHash(seed, id, SALT.status));
     const rand = createRandom(hashInts(seed, id, SALT.times));
     const spacing = this.runSpacingMs;
-    // All of a run's timestamps fall inside [created, created + spacing): created_at and updated_at are
-    // then both strictly increasing with the id.
-    const createdAt = this.runStartMs + (id - 1) * spacing;
-    const startedAt = createdAt + Math.floor(rand() * spacing * 0.05);
+    // All of a run's timestamps fall inside its slot [start + (id-1)·spacing, start + id·spacing) (at most
+    // 0.5% + 5% + 90% + 4% of it, plus 2 ms, and spacing ≥ 1 s): created_at and updated_at are then both
+    // strictly increasing with the id. started/completed are whole milliseconds (MLflow's precision, as
+    // recorded); created/updated carry microseconds (the service's own, as recorded).
+    const jitter = hashInts(seed, id, SALT.subMs);
+    // created_at lands anywhere in the first 0.5% of its slot, to the microsecond.
+    const createdAt = (this.runStartMs + (id - 1) * spacing) * US_PER_MS + (jitter % (spacing * 5));
+    const createdMs = Math.floor(createdAt / US_PER_MS);
+    const startedMs = createdMs + 1 + Math.floor(rand() * spacing * 0.05);
     const finished = status === 'completed' || status === 'failed' || status === 'killed';
     const runTime = Math.floor(spacing * (0.1 + rand() * 0.8));
-    const completedAt = finished ? startedAt + runTime : null;
-    const updatedAt = (completedAt ?? startedAt + Math.floor(runTime / 2)) + 1 + Math.floor(rand() * spacing * 0.04);
+    const completedMs = finished ? startedMs + runTime : null;
+    const updatedMs = (completedMs ?? startedMs + Math.floor(runTime / 2)) + 1 + Math.floor(rand() * spacing * 0.04);
+    const updatedAt = updatedMs * US_PER_MS + ((jitter >>> 10) % US_PER_MS);
     const deleted = unitHash(seed, id, SALT.softDelete) < 0.01;
     return {
       id,
@@ -264,9 +278,9 @@ export class SeededData {
       status,
       ownerIndex: hashInts(seed, id, SALT.owner) % OWNER_POOL_SIZE,
       createdAt,
-      startedAt,
+      startedAt: startedMs * US_PER_MS,
       updatedAt,
-      completedAt,
+      completedAt: completedMs === null ? null : completedMs * US_PER_MS,
       deletedAt: deleted ? updatedAt : null,
       pinned: this.isPinned(id),
     };
@@ -288,7 +302,9 @@ export class SeededData {
     return { name, description: `${capitalize(t.purpose)} of ${t.model} on ${t.dataset} with ${t.framework}.` };
   }
 
+  /** A run's params; about one run in ten logged none. */
   paramsOf(id: number): KeyValue[] {
+    if (unitHash(this.seed, id, SALT.noParams) < NO_PARAMS_PROBABILITY) return [];
     const t = this.groupTraits(Math.floor((id - 1) / GROUP_SIZE));
     return buildParams(createRandom(hashInts(this.seed, id, SALT.content)), t.model);
   }
@@ -311,7 +327,7 @@ export class SeededData {
   run(id: number): RunRecord {
     const sk = this.skeleton(id);
     const text = this.textOf(id);
-    const duration = sk.completedAt !== null ? (sk.completedAt - sk.startedAt) / 1000 : null;
+    const duration = sk.completedAt !== null ? (sk.completedAt - sk.startedAt) / 1_000_000 : null;
     return {
       id,
       projectId: sk.projectId,
@@ -324,7 +340,7 @@ export class SeededData {
       metrics: buildMetrics(createRandom(hashInts(this.seed, id, SALT.metrics)), sk.status),
       ownerId: this.owners[sk.ownerIndex] ?? null,
       externalUrl: `https://app.datadoghq.com/model-lab/projects/${sk.projectId}/runs/${id}`,
-      mlflowArtifactLocation: `s3://modellab-artifacts/${sk.projectId}/runs/${id}/artifacts`,
+      mlflowArtifactLocation: mlflowArtifactLocation(sk.projectId, id),
       createdAt: sk.createdAt,
       startedAt: sk.startedAt,
       updatedAt: sk.updatedAt,
@@ -366,20 +382,18 @@ export class SeededData {
     const team = pick(r, TEAMS);
     const model = pick(r, MODELS);
     const purpose = pick(r, PURPOSES);
-    const createdAt = this.projectStartMs + (id - 1) * PROJECT_SPACING_MS;
-    const updatedAt = createdAt + 1 + Math.floor(r() * PROJECT_SPACING_MS * 0.9);
+    const jitter = hashInts(this.seed, id, SALT.subMs);
+    const createdAt = (this.projectStartMs + (id - 1) * PROJECT_SPACING_MS) * US_PER_MS + (jitter % (PROJECT_SPACING_MS * 5));
+    const createdMs = Math.floor(createdAt / US_PER_MS);
+    const updatedMs = createdMs + 1 + Math.floor(r() * PROJECT_SPACING_MS * 0.9);
     const deleted = r() < 0.05;
     const nFiles = 1 + Math.floor(r() * 4);
     const files: ProjectFileRecord[] = [];
     const names = ['model.pkl', 'tokenizer.json', 'eval-report.html', 'dataset-card.md', 'baseline.onnx'];
     for (let f = 0; f < nFiles; f++) {
       const filename = names[f] ?? `file-${f}.bin`;
-      files.push({
-        artifact_path: `projects/${id}/artifacts/${filename}`,
-        filename,
-        file_size: Math.floor(500 + r() * 200_000),
-        created_at: createdAt + Math.floor(r() * PROJECT_SPACING_MS * 0.5),
-      });
+      const createdFileMs = createdMs + Math.floor(r() * PROJECT_SPACING_MS * 0.5);
+      files.push({ filename, file_size: Math.floor(500 + r() * 200_000), created_at: wholeSecondUs(createdFileMs * US_PER_MS) });
     }
     const tags: KeyValue[] = [
       { key: 'team', value: team },
@@ -387,6 +401,7 @@ export class SeededData {
       { key: 'env', value: pick(r, ENVS) },
     ];
     if (r() < 0.5) tags.push({ key: 'cost-center', value: `cc-${100 + Math.floor(r() * 5)}` });
+    const updatedAt = updatedMs * US_PER_MS + ((jitter >>> 10) % US_PER_MS);
     return {
       id,
       name: `${team}-${model}-${purpose}-${id}`,
@@ -402,6 +417,32 @@ export class SeededData {
       files,
     };
   }
+}
+
+/** `mlflow-artifacts:///<project>/<run>/artifacts`, the form the recordings show. */
+export function mlflowArtifactLocation(projectId: number, runId: number): string {
+  return `mlflow-artifacts:///${projectId}/${runId}/artifacts`;
+}
+
+/**
+ * A 32-hex folder name like MLflow's run ids (`f635c73b70594ab6bb6e212cdf87d0d5`): 20 hex digits of hash,
+ * then the id in 12, so the content endpoint can map a served artifact path back to its owner.
+ */
+export function storageFolder(seed: number, kind: 'run' | 'project', id: number): string {
+  const salt = kind === 'run' ? SALT.folder : SALT.folder + 100;
+  const hex = (n: number): string => n.toString(16).padStart(8, '0');
+  const head = `${hex(hashInts(seed, id, salt))}${hex(hashInts(seed, id, salt + 1))}${hex(hashInts(seed, id, salt + 2)).slice(0, 4)}`;
+  return `${head}${id.toString(16).padStart(12, '0')}`;
+}
+
+/** The id a storageFolder name encodes, or null when `folder` is not one. */
+export function idOfStorageFolder(folder: string): number | null {
+  return /^[0-9a-f]{32}$/.test(folder) ? parseInt(folder.slice(20), 16) : null;
+}
+
+/** Truncates to a whole second (artifact files carry second precision in the recordings). */
+export function wholeSecondUs(us: Micros): Micros {
+  return Math.floor(us / 1_000_000) * 1_000_000;
 }
 
 function capitalize(s: string): string {
@@ -481,7 +522,7 @@ const METRICS: ReadonlyArray<readonly [string, 'down' | 'up', number, number]> =
 ];
 
 /** Summaries whose stats agree: min ≤ mean, latest ≤ max, stddev within the range, steps from count. */
-function buildMetrics(r: () => number, status: RunStatus): MetricSummary[] {
+function buildMetrics(r: () => number, status: KnownRunStatus): MetricSummary[] {
   if (status === 'pending') return [];
   const out: MetricSummary[] = [];
   const count = 10 + Math.floor(r() * 990);

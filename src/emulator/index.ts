@@ -1,15 +1,24 @@
 // The Model Lab API emulator: a seeded world served over real HTTP, with faults and a control surface.
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
+import { DEFAULT_FLAVOR, SOFT_DELETED_LOOKUPS, assertFlavor, type Flavor, type SoftDeletedLookup } from './flavor.js';
 import type { RateLimitBudget } from './rate-limit.js';
 import { createEmulatorServer } from './server.js';
 import { World } from './world.js';
 
 export { World, NotFoundError, FACET_SAMPLE_LIMIT } from './world.js';
-export type { ExportItem, ProjectInput, RequestHook, RequestInfo, RequestStatsSnapshot, RunInput, WorldCounts } from './world.js';
-export type { FaultKind, ScheduledFault } from './faults.js';
+export type {
+  ArtifactFileInput, ExportItem, ProjectInput, RequestHook, RequestInfo, RequestStatsSnapshot, RunInput, WorldConfig, WorldCounts,
+} from './world.js';
+export type { FaultKind, ListingTarget, PagingFault, PagingFaultKind, ScheduledFault, Trickle } from './faults.js';
+export type { ChurnOptions, ChurnStats } from './churn.js';
 export type { PoisonKind } from './resources.js';
 export type { ArtifactEntry } from './generator.js';
+export type { ProjectResource, RunResource, ServedArtifact, ServedProjectFile } from './wire.js';
+export { KNOWN_RUN_STATUSES } from './wire.js';
+export { DEFAULT_FLAVOR, FLAVORS, FLAVOR_PROFILES } from './flavor.js';
+export { formatTimestamp } from './time.js';
+export type { Flavor, SoftDeletedLookup } from './flavor.js';
 export { API_PREFIX, DEFAULT_PAGE_SIZE, DEFAULT_SORT, MAX_PAGE_SIZE } from './routes.js';
 export { DEFAULT_BUCKET, WRITE_BUCKET } from './server.js';
 export type { RateLimitBudget } from './rate-limit.js';
@@ -41,8 +50,17 @@ export interface EmulatorOptions {
   resetRate?: number;
   /** Fraction of API requests answered 200 with a cut JSON body. @default 0 */
   malformedRate?: number;
-  /** What single-item endpoints answer for soft-deleted items (lists always show them). @default 'not_found' */
-  softDeletedLookup?: 'not_found' | 'visible';
+  /**
+   * What the emulator serves: 'recorded' (the shapes of Datadog's recordings of the live service: pages from
+   * 0, `params: null`, no stddev, `dir/`, microsecond times) or 'reference' (the API reference page's).
+   * @default 'recorded'
+   */
+  flavor?: Flavor;
+  /**
+   * What single-item endpoints answer for soft-deleted items (lists always show them).
+   * @default the flavor's: recorded 'visible', reference 'not_found' (see docs/emulator.md)
+   */
+  softDeletedLookup?: SoftDeletedLookup;
   /** @default a silent logger */
   logger?: Logger;
 }
@@ -68,6 +86,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ...(options.faultRate !== undefined ? { faultRate: options.faultRate } : {}),
     ...(options.resetRate !== undefined ? { resetRate: options.resetRate } : {}),
     ...(options.malformedRate !== undefined ? { malformedRate: options.malformedRate } : {}),
+    flavor: options.flavor ?? DEFAULT_FLAVOR,
     ...(options.softDeletedLookup !== undefined ? { softDeletedLookup: options.softDeletedLookup } : {}),
   });
   const server = createEmulatorServer({
@@ -89,7 +108,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log.info({ url, seed: world.seeded.seed, projects: world.seeded.projectCount, runs: world.seeded.runCount }, 'emulator listening');
+  log.info({ url, flavor: world.flavor, seed: world.seeded.seed, projects: world.seeded.projectCount, runs: world.seeded.runCount }, 'emulator listening');
   return {
     url,
     port,
@@ -110,6 +129,10 @@ function validateOptions(o: EmulatorOptions): void {
   const fraction = (name: string, v: number | undefined): void => {
     if (v !== undefined && !(v >= 0 && v <= 1)) throw new TypeError(`emulator option ${name} must be a fraction in [0, 1], got ${String(v)}`);
   };
+  if (o.flavor !== undefined) assertFlavor(o.flavor, 'emulator option flavor');
+  if (o.softDeletedLookup !== undefined && !SOFT_DELETED_LOOKUPS.includes(o.softDeletedLookup)) {
+    throw new TypeError(`emulator option softDeletedLookup must be one of ${SOFT_DELETED_LOOKUPS.join(', ')}, got ${JSON.stringify(o.softDeletedLookup)}`);
+  }
   int('port', o.port, 0);
   int('seed', o.seed, 0);
   int('projects', o.projects, 1);

@@ -1,50 +1,17 @@
 // The 16 Model Lab endpoints: path matching, query parsing and validation (400s like the real service),
-// and the JSON:API bodies built from world queries.
-import type { EndpointName, FacetType, PageLinks, PageMeta, RunStatus } from '../api/index.js';
-import { RUN_STATUSES } from '../api/index.js';
-import type { ParamCondition, ProjectSortField, RunSortField, SortDirection, World } from './world.js';
+// and the bodies built from world queries in the world's flavor.
+import { badRequest, notFound } from './api-errors.js';
+import type { ProjectSortField, RunSortField, SortDirection } from './flavor.js';
+import { pageEnvelope, pageOffset, parsePage } from './paging.js';
+import type { ParamCondition, World } from './world.js';
+import type { EndpointName, FacetType } from './wire.js';
+
+export { ApiError, badRequest, notFound } from './api-errors.js';
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './paging.js';
 
 export const API_PREFIX = '/api/v2/model-lab-api';
-
-/**
- * page[size] when the request has none. The reference's example pages show size 25, so that is what an
- * omitted page[size] gives; clients that walk everything (ours) send 100.
- */
-export const DEFAULT_PAGE_SIZE = 25;
-export const MAX_PAGE_SIZE = 100;
-/** The order of an unsorted list: newest first, as the product UI shows it. The sync engine always sends a sort. */
+/** The reference flavor's order of an unsorted list (the recorded flavor's: World.defaultSort). */
 export const DEFAULT_SORT = { field: 'created_at', direction: 'desc' } as const;
-
-export interface ErrorSource {
-  parameter?: string;
-  header?: string;
-  pointer?: string;
-}
-
-/** An error answered as a JSON:API errors object. */
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    detail: string,
-    readonly source?: ErrorSource,
-  ) {
-    super(detail);
-  }
-
-  toBody(): unknown {
-    return { errors: [{ status: String(this.status), title: this.title, detail: this.message, ...(this.source ? { source: this.source } : {}) }] };
-  }
-}
-
-export function badRequest(detail: string, parameter?: string): ApiError {
-  return new ApiError(400, 'Bad Request', detail, parameter ? { parameter } : undefined);
-}
-
-export function notFound(detail: string): ApiError {
-  return new ApiError(404, 'Not Found', detail);
-}
 
 export type ApiResponse = { status: 200; json: unknown } | { status: 204 } | { status: 200; bytes: Buffer };
 
@@ -54,6 +21,8 @@ export interface RouteContext {
   query: URLSearchParams;
   /** origin + path of this request, e.g. http://127.0.0.1:1234/api/v2/model-lab-api/runs */
   selfBase: string;
+  /** A paging fault set on this listing (World.setPagingFault). */
+  pagingFault?: 'endless' | 'repeat' | null;
 }
 
 interface RouteEntry {
@@ -95,8 +64,7 @@ const ROUTE_TABLE: RouteEntry[] = [
   }),
   route('listProjectArtifacts', 'GET', '/projects/{project_id}/artifacts', ({ world, params }) => {
     const p = requireProject(world, params, 'project_id');
-    const files = p.files.map((f) => ({ artifact_path: f.artifact_path, filename: f.filename, file_size: f.file_size, created_at: new Date(f.created_at).toISOString() }));
-    return { status: 200, json: { data: { id: String(p.id), type: 'project_files', attributes: { files } } } };
+    return { status: 200, json: { data: { id: String(p.id), type: 'project_files', attributes: { files: world.projectFiles(p) } } } };
   }),
   route('listRuns', 'GET', '/runs', listRuns),
   route('getRun', 'GET', '/runs/{run_id}', ({ world, params }) => ({ status: 200, json: { data: world.toRunResource(requireRun(world, params)) } })),
@@ -114,11 +82,10 @@ const ROUTE_TABLE: RouteEntry[] = [
   }),
   route('listRunArtifacts', 'GET', '/runs/{run_id}/artifacts', ({ world, params, query }) => {
     const run = requireRun(world, params);
-    const dir = (query.get('path') ?? '').replace(/^\/+|\/+$/g, '');
-    const files = world.listRunArtifacts(run, dir);
-    if (!files) throw notFound(`run ${run.id} has no artifact directory ${JSON.stringify(dir)}`);
-    const listed = files.map((f) => (f.is_dir ? { path: f.path, is_dir: true } : { path: f.path, is_dir: false, file_size: f.file_size }));
-    return { status: 200, json: { data: { id: String(run.id), type: 'artifacts', attributes: { files: listed, path_in_project: `runs/${run.id}` } } } };
+    const dir = query.get('path') ?? '';
+    const listing = world.runArtifactListing(run, dir);
+    if (!listing) throw notFound(`run ${run.id} has no artifact directory ${JSON.stringify(dir)}`, 'path not found');
+    return { status: 200, json: { data: { id: String(run.id), type: 'artifacts', attributes: listing } } };
   }),
   route('getFacetKeys', 'GET', '/facet-keys', ({ world, query }) => {
     const projectId = requireProjectFilter(world, query);
@@ -129,7 +96,7 @@ const ROUTE_TABLE: RouteEntry[] = [
     const projectId = parseId(requireParam(query, 'project_id'), 'project_id');
     const artifactPath = requireParam(query, 'artifact_path');
     const bytes = world.artifactContent(projectId, artifactPath);
-    if (!bytes) throw notFound(`artifact ${JSON.stringify(artifactPath)} not found in project ${projectId}`);
+    if (!bytes) throw notFound(`artifact ${JSON.stringify(artifactPath)} not found in project ${projectId}`, 'artifact not found');
     return { status: 200, bytes };
   }),
 ];
@@ -159,14 +126,14 @@ export function matchRoute(method: string, path: string): MatchedRoute | 'method
 
 function listProjects(ctx: RouteContext): ApiResponse {
   const { world, query } = ctx;
-  const page = parsePage(query);
-  const sort = parseSort(query, ['name', 'created_at', 'updated_at'] as const);
+  const page = pageOf(ctx);
+  const sort = parseSort(world, query, ['name', 'created_at', 'updated_at'] as const);
   const result = world.listProjects({
     ...optional('text', nonEmpty(query.get('filter'))),
     ...optional('ownerId', nonEmpty(query.get('filter[owner_id]'))),
     ...optional('tags', parsePairs(query, 'filter[tags]')),
     sort,
-    offset: (page.number - 1) * page.size,
+    offset: pageOffset(page, world.firstPage),
     limit: page.size,
   });
   return pageResponse(ctx, page, result.total, result.items.map((p) => world.toProjectResource(p)));
@@ -174,12 +141,12 @@ function listProjects(ctx: RouteContext): ApiResponse {
 
 function listRuns(ctx: RouteContext): ApiResponse {
   const { world, query } = ctx;
-  const page = parsePage(query);
-  const sort = parseSort(query, ['name', 'created_at', 'updated_at', 'duration'] as const);
+  const page = pageOf(ctx);
+  const sort = parseSort(world, query, ['name', 'created_at', 'updated_at', 'duration'] as const);
   const idsRaw = nonEmpty(query.get('filter[id]'));
   const statusRaw = nonEmpty(query.get('filter[status]'));
-  if (statusRaw !== undefined && !(RUN_STATUSES as readonly string[]).includes(statusRaw)) {
-    throw badRequest(`filter[status] must be one of ${RUN_STATUSES.join(', ')}, got ${JSON.stringify(statusRaw)}`, 'filter[status]');
+  if (statusRaw !== undefined && !world.knowsStatus(statusRaw)) {
+    throw badRequest(`filter[status] must be one of ${world.knownStatuses().join(', ')}, got ${JSON.stringify(statusRaw)}`, 'filter[status]');
   }
   const projectRaw = nonEmpty(query.get('filter[project_id]'));
   const parentRaw = nonEmpty(query.get('filter[parent_run_id]'));
@@ -187,7 +154,7 @@ function listRuns(ctx: RouteContext): ApiResponse {
     ...optional('ids', idsRaw?.split(',').map((s) => parseId(s.trim(), 'filter[id]'))),
     ...optional('text', nonEmpty(query.get('filter'))),
     ...optional('ownerId', nonEmpty(query.get('filter[owner_id]'))),
-    ...optional('status', statusRaw as RunStatus | undefined),
+    ...optional('status', statusRaw),
     ...optional('projectId', projectRaw === undefined ? undefined : parseId(projectRaw, 'filter[project_id]')),
     ...optional('tags', parsePairs(query, 'filter[tags]')),
     ...optional('params', parseParamConditions(query)),
@@ -196,7 +163,7 @@ function listRuns(ctx: RouteContext): ApiResponse {
     includePinned: parseBool(query, 'include_pinned'),
     includeDescendantMatches: parseBool(query, 'include_descendant_matches'),
     sort,
-    offset: (page.number - 1) * page.size,
+    offset: pageOffset(page, world.firstPage),
     limit: page.size,
   });
   return pageResponse(
@@ -207,38 +174,24 @@ function listRuns(ctx: RouteContext): ApiResponse {
   );
 }
 
-function pageResponse(ctx: RouteContext, page: { number: number; size: number }, total: number, data: unknown[]): ApiResponse {
-  const last = Math.max(1, Math.ceil(total / page.size));
-  const meta: PageMeta = {
-    number: page.number,
-    size: page.size,
-    total,
-    first_number: 1,
-    last_number: last,
-    next_number: page.number < last ? page.number + 1 : null,
-    prev_number: page.number > 1 ? page.number - 1 : null,
-    type: 'number_size',
-  };
-  const linkTo = (n: number): string => {
-    const q = new URLSearchParams(ctx.query);
-    q.set('page[size]', String(page.size));
-    q.set('page[number]', String(n));
-    return `${ctx.selfBase}?${readableQuery(q)}`;
-  };
-  const selfQuery = readableQuery(ctx.query);
-  const links: PageLinks = {
-    self: selfQuery ? `${ctx.selfBase}?${selfQuery}` : ctx.selfBase,
-    first: linkTo(1),
-    last: linkTo(last),
-    ...(meta.next_number ? { next: linkTo(meta.next_number) } : {}),
-    ...(meta.prev_number ? { prev: linkTo(meta.prev_number) } : {}),
-  };
-  return { status: 200, json: { data, links, meta: { page: meta } } };
+/** The page to answer: the one asked for, or the first one whatever was asked under a 'repeat' paging fault. */
+function pageOf(ctx: RouteContext): { number: number; size: number } {
+  const page = parsePage(ctx.query, ctx.world.firstPage);
+  return ctx.pagingFault === 'repeat' ? { number: ctx.world.firstPage, size: page.size } : page;
 }
 
-// Brackets, colons and commas stay readable in links (every client decodes both forms).
-function readableQuery(q: URLSearchParams): string {
-  return q.toString().replace(/%5B/gi, '[').replace(/%5D/gi, ']').replace(/%3A/gi, ':').replace(/%2C/gi, ',');
+function pageResponse(ctx: RouteContext, page: { number: number; size: number }, total: number, data: unknown[]): ApiResponse {
+  const envelope = pageEnvelope({
+    flavor: ctx.world.flavor,
+    page,
+    firstPage: ctx.world.firstPage,
+    total,
+    data,
+    selfBase: ctx.selfBase,
+    query: ctx.query,
+    fault: ctx.pagingFault,
+  });
+  return { status: 200, json: envelope };
 }
 
 // ------------------------------------------------------------------ facets
@@ -260,7 +213,9 @@ function getFacetValues({ world, query }: RouteContext): ApiResponse {
   }
   const facetName = requireParam(query, 'facet_name');
   const attributes = world.runFacetValues(projectId, facetType as FacetType, facetName);
-  return { status: 200, json: { data: { id: `${projectId}:${facetType}:${facetName}`, type: 'facet_values', attributes } } };
+  // The recordings identify run facet values as type:name:project.
+  const id = world.flavor === 'recorded' ? `${facetType}:${facetName}:${projectId}` : `${projectId}:${facetType}:${facetName}`;
+  return { status: 200, json: { data: { id, type: 'facet_values', attributes } } };
 }
 
 // ------------------------------------------------------------------ parameter parsing
@@ -268,20 +223,20 @@ function getFacetValues({ world, query }: RouteContext): ApiResponse {
 function requireRun(world: World, params: Record<string, string>) {
   const id = parseId(params['run_id'] ?? '', 'run_id');
   const run = world.lookupRun(id);
-  if (!run) throw notFound(`run ${id} not found`);
+  if (!run) throw notFound(`run ${id} not found`, 'run not found');
   return run;
 }
 
 function requireProject(world: World, params: Record<string, string>, name: string) {
   const id = parseId(params[name] ?? '', name);
   const project = world.lookupProject(id);
-  if (!project) throw notFound(`project ${id} not found`);
+  if (!project) throw notFound(`project ${id} not found`, 'project not found');
   return project;
 }
 
 function requireProjectFilter(world: World, query: URLSearchParams): number {
   const id = parseId(requireParam(query, 'filter[project_id]'), 'filter[project_id]');
-  if (!world.lookupProject(id)) throw notFound(`project ${id} not found`);
+  if (!world.lookupProject(id)) throw notFound(`project ${id} not found`, 'project not found');
   return id;
 }
 
@@ -306,24 +261,9 @@ export function parseId(raw: string, name: string): number {
   return Number(raw);
 }
 
-function parsePage(query: URLSearchParams): { number: number; size: number } {
-  const sizeRaw = query.get('page[size]');
-  const numberRaw = query.get('page[number]');
-  const size = sizeRaw === null ? DEFAULT_PAGE_SIZE : parseInteger(sizeRaw, 'page[size]');
-  const number = numberRaw === null ? 1 : parseInteger(numberRaw, 'page[number]');
-  if (size < 1 || size > MAX_PAGE_SIZE) throw badRequest(`page[size] must be between 1 and ${MAX_PAGE_SIZE}, got ${size}`, 'page[size]');
-  if (number < 1) throw badRequest(`page[number] must be at least 1, got ${number}`, 'page[number]');
-  return { number, size };
-}
-
-function parseInteger(raw: string, name: string): number {
-  if (!/^-?\d{1,15}$/.test(raw)) throw badRequest(`${name} must be an integer, got ${JSON.stringify(raw)}`, name);
-  return Number(raw);
-}
-
-function parseSort<F extends string>(query: URLSearchParams, fields: readonly F[]): { field: F; direction: SortDirection } {
+function parseSort<F extends string>(world: World, query: URLSearchParams, fields: readonly F[]): { field: F; direction: SortDirection } {
   const raw = nonEmpty(query.get('sort'));
-  if (raw === undefined) return DEFAULT_SORT as unknown as { field: F; direction: SortDirection };
+  if (raw === undefined) return world.defaultSort as unknown as { field: F; direction: SortDirection };
   const desc = raw.startsWith('-');
   const field = desc ? raw.slice(1) : raw;
   if (!(fields as readonly string[]).includes(field)) {

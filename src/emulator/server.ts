@@ -1,10 +1,13 @@
-// node:http plumbing: auth, rate limits, faults, latency and statistics around the routes, plus the
-// control API (`/_emulator/*`) that child-process tests use to change the world.
+// node:http plumbing: auth, rate limits, faults, latency and statistics around the routes; the control
+// API (`/_emulator/*`, control.ts) that child-process tests use to change the world.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { FAULT_KINDS, type FaultKind } from './faults.js';
+import { ApiError, notFound } from './api-errors.js';
+import { handleControl } from './control.js';
+import { DEFAULT_TRICKLE, type FaultHit, type Trickle } from './faults.js';
 import { RateLimiter, type RateLimitBudget } from './rate-limit.js';
-import { API_PREFIX, ApiError, matchRoute, notFound, type ApiResponse } from './routes.js';
+import { API_PREFIX, matchRoute, type ApiResponse } from './routes.js';
 import { NotFoundError, type World } from './world.js';
 
 export const DEFAULT_BUCKET = 'model_lab_api';
@@ -23,6 +26,7 @@ export interface ServerOptions {
 }
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
+const LIST_ENDPOINTS: ReadonlySet<string> = new Set(['listRuns', 'listProjects']);
 
 export function createEmulatorServer(options: ServerOptions): Server {
   const { world, log } = options;
@@ -43,7 +47,7 @@ export function createEmulatorServer(options: ServerOptions): Server {
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
     if (url.pathname.startsWith('/_emulator/')) return handleControl(req, res, url, world, limiter);
     if (!url.pathname.startsWith(`${API_PREFIX}/`)) {
-      return sendJson(res, 404, {}, notFound(`no such path ${url.pathname} (the API lives under ${API_PREFIX})`).toBody());
+      return sendJson(res, 404, {}, notFound(`no such path ${url.pathname} (the API lives under ${API_PREFIX})`, 'not found').toBody(world.flavor));
     }
     const path = url.pathname.slice(API_PREFIX.length);
     const query = Object.fromEntries(url.searchParams);
@@ -56,38 +60,56 @@ export function createEmulatorServer(options: ServerOptions): Server {
       world.recordResponse(endpoint, status);
       sendJson(res, status, { ...rateHeaders, ...extraHeaders }, body);
     };
+    const internalError = (detail: string): void => finish(500, { errors: [{ status: '500', title: 'Internal Server Error', detail }] });
 
     // Keys first: a request without credentials is not charged to anyone's budget.
     let rateHeaders = limiter.peek(bucket);
     const authError = checkKeys(req, options.apiKey, options.appKey);
-    if (authError) return finish(403, authError.toBody());
+    if (authError) return finish(403, authError.toBody(world.flavor));
 
     const decision = limiter.consume(bucket);
     rateHeaders = decision.headers;
     if (!decision.allowed) return finish(429, { errors: ['Too many requests'] });
 
     const fault = world.faults.take(method, path);
-    if (fault === 'reset') {
+    if (fault?.kind === 'reset') {
       world.recordResponse(endpoint, 'reset');
       req.socket.destroy();
       return;
     }
-    await sleep(pickLatency(options.latencyMs));
-    if (fault === '500') return finish(500, { errors: [{ status: '500', title: 'Internal Server Error', detail: 'injected fault' }] });
-    if (fault === '429') return finish(429, { errors: ['Too many requests'] }, { 'X-RateLimit-Remaining': '0' });
+    const latency = pickLatency(options.latencyMs);
+    if (latency > 0) await sleep(latency);
+    if (fault?.kind === '500') return internalError('injected fault');
+    if (fault?.kind === '429') return finish(429, { errors: ['Too many requests'] }, retryHeaders(fault));
 
-    if (matched === null) return finish(404, notFound(`no such endpoint ${method} ${path}`).toBody());
-    if (matched === 'method_not_allowed') return finish(405, new ApiError(405, 'Method Not Allowed', `${method} is not allowed on ${path}`).toBody());
+    if (matched === null) return finish(404, notFound(`no such endpoint ${method} ${path}`, 'not found').toBody(world.flavor));
+    if (matched === 'method_not_allowed') return finish(405, new ApiError(405, 'Method Not Allowed', `${method} is not allowed on ${path}`).toBody(world.flavor));
+    if (world.brokenListings.matches(matched.endpoint, matched.params, url.searchParams)) return internalError('listing unavailable (injected)');
 
     let response: ApiResponse;
     try {
-      response = matched.handle({ world, params: matched.params, query: url.searchParams, selfBase: `http://${req.headers.host ?? 'localhost'}${url.pathname}` });
+      response = matched.handle({
+        world,
+        params: matched.params,
+        query: url.searchParams,
+        selfBase: `http://${req.headers.host ?? 'localhost'}${url.pathname}`,
+        pagingFault: LIST_ENDPOINTS.has(matched.endpoint) ? world.pagingFaults.match(path, url.searchParams) : null,
+      });
     } catch (err) {
-      if (err instanceof ApiError) return finish(err.status, err.toBody());
-      if (err instanceof NotFoundError) return finish(404, notFound(err.message).toBody());
+      if (err instanceof ApiError) return finish(err.status, err.toBody(world.flavor));
+      if (err instanceof NotFoundError) return finish(404, notFound(err.message).toBody(world.flavor));
       throw err;
     }
-    if (fault === 'malformed' || fault === 'truncated') return sendBroken(res, fault, response, rateHeaders, () => world.recordResponse(endpoint, fault));
+    // The page is fixed now; churn changes the world before the next request is read.
+    if (LIST_ENDPOINTS.has(matched.endpoint) && response.status === 200) world.pageServed();
+    if (fault?.kind === 'malformed' || fault?.kind === 'truncated') {
+      const kind = fault.kind;
+      return sendBroken(res, kind, response, rateHeaders, () => world.recordResponse(endpoint, kind));
+    }
+    if (fault?.kind === 'slow' && response.status !== 204) {
+      world.recordResponse(endpoint, 'slow');
+      return sendSlowly(res, response, rateHeaders, fault.trickle ?? DEFAULT_TRICKLE);
+    }
 
     world.recordResponse(endpoint, response.status);
     if (response.status === 204) {
@@ -102,6 +124,12 @@ export function createEmulatorServer(options: ServerOptions): Server {
   }
 
   return server;
+}
+
+/** An injected 429 announces its wait in both headers clients read (X-RateLimit-Reset and Retry-After). */
+function retryHeaders(fault: FaultHit): Record<string, string> {
+  const seconds = String(fault.retryAfterSec ?? 1);
+  return { 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': seconds, 'Retry-After': seconds };
 }
 
 function checkKeys(req: IncomingMessage, apiKey: string | undefined, appKey: string | undefined): ApiError | null {
@@ -119,10 +147,14 @@ function headerValue(req: IncomingMessage, name: string): string {
   return (Array.isArray(v) ? v[0] : v)?.trim() ?? '';
 }
 
-function sendJson(res: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { ...headers, ...JSON_HEADERS, 'Content-Length': String(Buffer.byteLength(text)) });
   res.end(text);
+}
+
+function bodyOf(response: ApiResponse): Buffer {
+  return Buffer.from('json' in response ? JSON.stringify(response.json) : 'bytes' in response ? response.bytes.toString('latin1') : '{"data":{}}', 'utf8');
 }
 
 /**
@@ -131,7 +163,7 @@ function sendJson(res: ServerResponse, status: number, headers: Record<string, s
  */
 function sendBroken(res: ServerResponse, kind: 'malformed' | 'truncated', response: ApiResponse, headers: Record<string, string>, record: () => void): void {
   record();
-  const full = Buffer.from('json' in response ? JSON.stringify(response.json) : 'bytes' in response ? response.bytes.toString('latin1') : '{"data":{}}', 'utf8');
+  const full = bodyOf(response);
   const half = full.subarray(0, Math.max(1, Math.floor(full.length / 2)));
   if (kind === 'malformed') {
     res.writeHead(200, { ...headers, ...JSON_HEADERS, 'Content-Length': String(half.length) });
@@ -142,114 +174,31 @@ function sendBroken(res: ServerResponse, kind: 'malformed' | 'truncated', respon
   res.write(half, () => res.destroy());
 }
 
+/**
+ * slow: the headers at once, then `trickle.bytes` of the (valid) body every `trickle.everyMs`, so only a
+ * total per-request deadline (not an idle timeout) cuts it. Stops when the client goes away.
+ */
+function sendSlowly(res: ServerResponse, response: ApiResponse, headers: Record<string, string>, trickle: Trickle): void {
+  const full = bodyOf(response);
+  const contentType = 'bytes' in response ? 'application/octet-stream' : 'application/json';
+  res.writeHead(response.status, { ...headers, 'Content-Type': contentType, 'Content-Length': String(full.length) });
+  res.flushHeaders();
+  let offset = 0;
+  const timer = setInterval(() => {
+    const chunk = full.subarray(offset, offset + trickle.bytes);
+    offset += chunk.length;
+    if (offset >= full.length) {
+      clearInterval(timer);
+      res.end(chunk);
+    } else {
+      res.write(chunk);
+    }
+  }, trickle.everyMs);
+  res.on('close', () => clearInterval(timer));
+}
+
 function pickLatency(latency: ServerOptions['latencyMs']): number {
   if (latency === undefined) return 0;
   if (typeof latency === 'number') return latency;
   return latency.min + Math.random() * (latency.max - latency.min);
-}
-
-function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
-}
-
-// ------------------------------------------------------------------ control API
-
-async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL, world: World, limiter: RateLimiter): Promise<void> {
-  if (req.method === 'GET' && url.pathname === '/_emulator/state') {
-    return sendJson(res, 200, {}, { counts: world.counts(), requests: world.stats(), seed: world.seeded.seed });
-  }
-  if (req.method !== 'POST' || url.pathname !== '/_emulator/control') {
-    return sendJson(res, 404, {}, { error: `no such control endpoint ${req.method} ${url.pathname}` });
-  }
-  let body: Record<string, unknown>;
-  try {
-    body = JSON.parse(await readBody(req)) as Record<string, unknown>;
-  } catch {
-    return sendJson(res, 400, {}, { error: 'the control body must be a JSON object {op, ...}' });
-  }
-  try {
-    const result = runControlOp(world, limiter, body);
-    sendJson(res, 200, {}, { result: result ?? null });
-  } catch (err) {
-    const status = err instanceof NotFoundError ? 404 : 400;
-    sendJson(res, status, {}, { error: err instanceof Error ? err.message : String(err) });
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let data = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (data += chunk));
-    req.on('end', () => resolve(data));
-    req.on('error', reject);
-  });
-}
-
-/** One control operation, `{op, ...arguments}`; the same operations as the in-process World methods. */
-export function runControlOp(world: World, limiter: RateLimiter | null, body: Record<string, unknown>): unknown {
-  const id = (): number => {
-    const v = body['id'];
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError(`${String(body['op'])}: id must be an integer, got ${JSON.stringify(v)}`);
-    return v;
-  };
-  const { op, id: _id, ...args } = body;
-  switch (op) {
-    case 'createProject':
-      return world.createProject(args);
-    case 'updateProject':
-      return world.updateProject(id(), args);
-    case 'deleteProject':
-      return world.deleteProject(id());
-    case 'softDeleteProject':
-      return world.softDeleteProject(id());
-    case 'star':
-    case 'starProject':
-      return world.starProject(id(), true);
-    case 'unstar':
-    case 'unstarProject':
-      return world.starProject(id(), false);
-    case 'setProjectArtifacts':
-      return world.setProjectArtifacts(id(), args['files'] as Array<{ filename: string; file_size: number }>);
-    case 'createRun':
-      return world.createRun(args as unknown as Parameters<World['createRun']>[0]);
-    case 'updateRun':
-      return world.updateRun(id(), args);
-    case 'deleteRun':
-      return world.deleteRun(id());
-    case 'softDeleteRun':
-      return world.softDeleteRun(id());
-    case 'advanceStatuses':
-      return world.advanceStatuses(typeof args['n'] === 'number' ? args['n'] : 1);
-    case 'pin':
-    case 'pinRun':
-      return world.pinRun(id(), true);
-    case 'unpin':
-    case 'unpinRun':
-      return world.pinRun(id(), false);
-    case 'setRunArtifacts':
-      return world.setRunArtifacts(id(), args['files'] as Parameters<World['setRunArtifacts']>[1], { touch: args['touch'] !== false });
-    case 'injectFault':
-      if (!FAULT_KINDS.includes(args['kind'] as FaultKind)) throw new TypeError(`injectFault: kind must be one of ${FAULT_KINDS.join(', ')}`);
-      return world.injectFault(args as unknown as Parameters<World['injectFault']>[0]);
-    case 'clearFaults':
-      return world.faults.clear();
-    case 'poisonRun':
-      return world.poisonRun(id(), args['kind'] === 'missing_field' ? 'missing_field' : 'bad_status');
-    case 'unpoisonRun':
-      return world.unpoisonRun(id());
-    case 'resetStats':
-      return world.resetStats();
-    case 'resetRateLimits':
-      return limiter?.reset();
-    case 'getRun':
-      return world.getRun(id()) ?? null;
-    case 'getProject':
-      return world.getProject(id()) ?? null;
-    case 'exportAll':
-      // For small worlds: the whole export in one JSON array.
-      return [...world.exportAll()];
-    default:
-      throw new TypeError(`unknown control op ${JSON.stringify(op)}`);
-  }
 }

@@ -4,9 +4,10 @@ import { RUN_STATUSES } from '../../src/api/types.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { callApi, exportedRuns, start, walkIds, type Run } from './helpers.js';
 
+// The reference flavor: the API reference page's shapes (the recorded flavor's are in recorded.test.ts).
 let emu: RunningEmulator;
 beforeAll(async () => {
-  emu = await start();
+  emu = await start({ flavor: 'reference' });
 });
 afterAll(() => emu.close());
 
@@ -15,7 +16,7 @@ function expectValid(endpoint: keyof typeof RESPONSE_SCHEMAS, body: unknown): vo
   expect(parsed.success ? [] : parsed.error.issues.slice(0, 3)).toEqual([]);
 }
 
-describe('endpoint shapes', () => {
+describe('endpoint shapes (reference flavor)', () => {
   it('GET /projects is a valid page with links and meta', async () => {
     const r = await callApi(emu, '/projects?page[size]=4&page[number]=2&sort=name');
     expect(r.status).toBe(200);
@@ -56,11 +57,17 @@ describe('endpoint shapes', () => {
     const r = await callApi(emu, '/runs?page[size]=100');
     expectValid('listRuns', r.body);
     expect(r.body.meta.page.size).toBe(100);
+    // About one run in ten logged no params: the reference flavor serves [] for them, never null.
+    const paramCounts = r.body.data.map((run: Run) => run.attributes.params!.length);
+    expect(paramCounts.filter((n: number) => n === 0).length).toBeGreaterThan(0);
+    expect(paramCounts.filter((n: number) => n !== 0).every((n: number) => n >= 15)).toBe(true);
     for (const run of r.body.data) {
       expect(RUN_STATUSES).toContain(run.attributes.status);
-      expect(run.attributes.params.length).toBeGreaterThanOrEqual(15);
       expect(run.attributes.tags.length).toBeGreaterThanOrEqual(5);
+      expect(Object.keys(run.attributes)).toEqual(expect.arrayContaining(['owner_id', 'external_url', 'completed_at', 'deleted_at', 'duration']));
+      expect(run.attributes.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
       for (const m of run.attributes.metric_summaries) {
+        expect(m.stddev).toEqual(expect.any(Number));
         expect(m.min).toBeLessThanOrEqual(m.mean);
         expect(m.mean).toBeLessThanOrEqual(m.max);
         expect(m.latest).toBeGreaterThanOrEqual(m.min);
@@ -139,7 +146,7 @@ describe('endpoint shapes', () => {
   });
 });
 
-describe('pagination', () => {
+describe('pagination (reference flavor)', () => {
   it('walking every page of /runs yields each live run exactly once, in any sort', async () => {
     const expected = exportedRuns(emu).map((x) => x.run.id).sort();
     for (const sort of ['-updated_at', 'created_at', 'name', '-duration']) {
@@ -149,9 +156,10 @@ describe('pagination', () => {
     }
   });
 
-  it('defaults to page size 25, page 1 and -created_at; a page past the end is empty', async () => {
+  it('defaults to page size 25, page 1 (1-based) and -created_at; a page past the end is empty', async () => {
     const r = await callApi(emu, '/runs');
-    expect(r.body.meta.page).toMatchObject({ number: 1, size: 25 });
+    expect(r.body.meta.page).toMatchObject({ number: 1, size: 25, first_number: 1, prev_number: null, next_number: 2 });
+    expect(r.body.links.first).toContain('page[number]=1');
     const created = r.body.data.map((d: Run) => Date.parse(d.attributes.created_at));
     expect(created).toEqual([...created].sort((a, b) => b - a));
     const past = await callApi(emu, '/runs?page[number]=999');

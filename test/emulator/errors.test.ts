@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { callApi, start } from './helpers.js';
 
+// The reference flavor's error bodies (JSON:API with status); the recorded flavor's 404 is in recorded.test.ts.
 let emu: RunningEmulator;
 beforeAll(async () => {
-  emu = await start({ apiKey: 'good-api', appKey: 'good-app' });
+  emu = await start({ apiKey: 'good-api', appKey: 'good-app', flavor: 'reference' });
 });
 afterAll(() => emu.close());
 const keys = { 'DD-API-KEY': 'good-api', 'DD-APPLICATION-KEY': 'good-app' };
@@ -55,7 +56,7 @@ describe('400 Bad Request', () => {
 });
 
 describe('404 and 403', () => {
-  it('unknown ids and soft-deleted items are 404 with a JSON:API body', async () => {
+  it('unknown ids and soft-deleted items (the reference default) are 404 with a JSON:API body', async () => {
     for (const path of ['/runs/99999', '/projects/99', '/runs/99999/artifacts', '/projects/99/artifacts', '/facet-values?filter[project_id]=99&facet_type=tag&facet_name=x']) {
       const r = await get(path);
       expect(r.status, path).toBe(404);

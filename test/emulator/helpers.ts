@@ -1,5 +1,6 @@
-import { startEmulator, type EmulatorOptions, type ExportItem, type RunningEmulator } from '../../src/emulator/index.js';
-import type { Project, Run } from '../../src/api/types.js';
+import {
+  startEmulator, type EmulatorOptions, type ExportItem, type ProjectResource as Project, type RunResource as Run, type RunningEmulator,
+} from '../../src/emulator/index.js';
 
 export const KEYS = { 'DD-API-KEY': 'test-api-key', 'DD-APPLICATION-KEY': 'test-app-key' };
 
@@ -31,16 +32,28 @@ export async function callApi<T = any>(
   return { status: res.status, headers: res.headers, body: body as T, text };
 }
 
-/** Walks every page of a list and returns the ids in order. */
+/** The parts of a list page the walks read. */
+export interface PageBody {
+  data: Array<{ id: string }>;
+  meta: { page: { number: number; total: number; next_number: number | null; last_number: number } };
+}
+
+/**
+ * Walks every page of a list the way the server describes it (whatever its page base): the first page
+ * without page[number], then next_number until it is null. Returns the ids in order.
+ */
 export async function walkIds(emu: RunningEmulator, path: string, size = 100): Promise<string[]> {
   const ids: string[] = [];
   const sep = path.includes('?') ? '&' : '?';
-  for (let n = 1; ; n++) {
-    const r = await callApi(emu, `${path}${sep}page[size]=${size}&page[number]=${n}`);
-    if (r.status !== 200) throw new Error(`page ${n} of ${path}: ${r.status} ${r.text}`);
+  let next: number | null = null;
+  for (let pages = 0; pages < 100_000; pages++) {
+    const r: ApiResult<PageBody> = await callApi(emu, `${path}${sep}page[size]=${size}${next === null ? '' : `&page[number]=${next}`}`);
+    if (r.status !== 200) throw new Error(`page ${next ?? '(first)'} of ${path}: ${r.status} ${r.text}`);
     ids.push(...r.body.data.map((d: { id: string }) => d.id));
-    if (r.body.meta.page.next_number === null) return ids;
+    next = r.body.meta.page.next_number;
+    if (next === null) return ids;
   }
+  throw new Error(`${path} never ended`);
 }
 
 export function exportedRuns(emu: RunningEmulator): Array<Extract<ExportItem, { kind: 'run' }>> {
@@ -56,3 +69,13 @@ export function start(options: EmulatorOptions = {}): Promise<RunningEmulator> {
 }
 
 export type { Run, Project };
+
+/** A served timestamp (any number of fractional digits up to six) as epoch microseconds, to compare exactly. */
+export function toMicros(ts: string): number {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z$/.exec(ts);
+  if (!m) throw new Error(`not a served timestamp: ${ts}`);
+  return Date.parse(`${m[1]}Z`) * 1000 + Number((m[2] ?? '').padEnd(6, '0'));
+}
+
+/** The recorded flavor's timestamp form: up to six fractional digits, no trailing zero, none at all on a whole second. */
+export const RECORDED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{0,5}[1-9])?Z$/;

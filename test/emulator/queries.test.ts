@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
-import { callApi, exportedProjects, exportedRuns, start, walkIds, type Run } from './helpers.js';
+import { callApi, exportedProjects, exportedRuns, start, toMicros, walkIds, type Run } from './helpers.js';
 
 let emu: RunningEmulator;
 let runs: ReturnType<typeof exportedRuns>;
@@ -14,7 +14,7 @@ afterAll(() => emu.close());
 
 const byId = (a: string, b: string): number => Number(a) - Number(b);
 const idsWhere = (pred: (r: Run) => boolean): string[] => runs.filter((x) => pred(x.run)).map((x) => x.run.id).sort(byId);
-const param = (r: Run, key: string): string | undefined => r.attributes.params.find((p) => p.key === key)?.value;
+const param = (r: Run, key: string): string | undefined => (r.attributes.params ?? []).find((p) => p.key === key)?.value;
 const tag = (r: Run, key: string): string | undefined => r.attributes.tags.find((p) => p.key === key)?.value;
 
 async function walkSorted(path: string): Promise<string[]> {
@@ -100,7 +100,7 @@ describe('run sorts', () => {
   const key =
     (field: string) =>
     (d: Run): string | number | null =>
-      field === 'name' ? d.attributes.name : field === 'duration' ? (d.attributes.duration ?? null) : Date.parse(String(d.attributes[field]));
+      field === 'name' ? d.attributes.name : field === 'duration' ? (d.attributes.duration ?? null) : toMicros(field === 'created_at' ? d.attributes.created_at : d.attributes.updated_at);
   for (const field of ['name', 'created_at', 'updated_at', 'duration']) {
     for (const desc of [false, true]) {
       it(`sort=${desc ? '-' : ''}${field} orders pages, ties by id ascending`, async () => {

@@ -1,6 +1,8 @@
 import { ConfigError } from '../../config/index.js';
 import type { Command } from 'commander';
-import { startEmulator, type EmulatorOptions } from '../../emulator/index.js';
+import { FLAVORS, startEmulator, type EmulatorOptions, type Flavor, type SoftDeletedLookup } from '../../emulator/index.js';
+
+const SOFT_DELETED: readonly SoftDeletedLookup[] = ['not_found', 'visible'];
 
 interface EmulatorFlags {
   port?: string;
@@ -15,6 +17,8 @@ interface EmulatorFlags {
   latency?: string;
   resetRate?: string;
   malformedRate?: string;
+  flavor?: string;
+  softDeleted?: string;
 }
 
 /** Adds `emulator`: serves a seeded Model Lab API on localhost until SIGINT/SIGTERM. */
@@ -34,11 +38,14 @@ export function registerEmulatorCommand(program: Command): void {
     .option('--latency <ms>', 'added latency per request, ms or min-max for jitter (default 0)')
     .option('--reset-rate <f>', 'fraction of requests whose connection is dropped (default 0)')
     .option('--malformed-rate <f>', 'fraction of requests answered with cut JSON (default 0)')
+    .option('--flavor <name>', 'recorded (what the live service returns: pages from 0, params null…) or reference (the API reference page) (default recorded)')
+    .option('--soft-deleted <answer>', 'what get/artifacts of a soft-deleted item answer: visible or not_found (default: visible for recorded, not_found for reference)')
     .action(async (flags: EmulatorFlags) => {
       const options = parseEmulatorFlags(flags);
       const emulator = await startEmulator(options);
-      const { projectCount, runCount } = emulator.world.seeded;
-      console.log(`emulator listening on ${emulator.url} (projects=${projectCount}, runs=${runCount}, seed=${emulator.world.seeded.seed})`);
+      const { world } = emulator;
+      const { projectCount, runCount, seed } = world.seeded;
+      console.log(`emulator listening on ${emulator.url} (projects=${projectCount}, runs=${runCount}, seed=${seed}, flavor=${world.flavor}, soft-deleted=${world.softDeletedLookup})`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
@@ -72,6 +79,16 @@ export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorOptions {
   if (flags.malformedRate !== undefined) options.malformedRate = parseFraction('--malformed-rate', flags.malformedRate);
   if ((options.faultRate ?? 0) + (options.resetRate ?? 0) + (options.malformedRate ?? 0) > 1) {
     throw new ConfigError('--fault-rate + --reset-rate + --malformed-rate must not exceed 1');
+  }
+  if (flags.flavor !== undefined) {
+    if (!(FLAVORS as readonly string[]).includes(flags.flavor)) throw new ConfigError(`--flavor must be one of ${FLAVORS.join(', ')}, got ${JSON.stringify(flags.flavor)}`);
+    options.flavor = flags.flavor as Flavor;
+  }
+  if (flags.softDeleted !== undefined) {
+    if (!(SOFT_DELETED as readonly string[]).includes(flags.softDeleted)) {
+      throw new ConfigError(`--soft-deleted must be one of ${SOFT_DELETED.join(', ')}, got ${JSON.stringify(flags.softDeleted)}`);
+    }
+    options.softDeletedLookup = flags.softDeleted as SoftDeletedLookup;
   }
   if (flags.latency !== undefined) {
     const m = /^(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?$/.exec(flags.latency.trim());
