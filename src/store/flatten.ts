@@ -22,6 +22,41 @@ export function flattenRun(a: RunAttributes): FlatRecord {
   return flat;
 }
 
+/** A metric summary row as stored in run_metrics. */
+export interface StoredMetric {
+  key: string;
+  count: number;
+  first_step: number | null;
+  last_step: number | null;
+  latest: number | null;
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  stddev: number | null;
+}
+
+// Columns holding booleans as 0/1; the API's attributes are true/false.
+const BOOLEAN_RUN_COLUMNS = new Set(['has_children', 'is_pinned']);
+
+/** Flattens a run as stored (columns, params, tags, metrics and the extra attributes in raw_json) exactly as flattenRun flattens what the API sent. */
+export function flattenStoredRun(
+  columns: Record<string, string | number | null>,
+  params: { key: string; value: string }[],
+  tags: { key: string; value: string }[],
+  metrics: StoredMetric[],
+  extras: Record<string, unknown>,
+): FlatRecord {
+  const flat: FlatRecord = {};
+  for (const [key, value] of Object.entries(columns)) flat[key] = BOOLEAN_RUN_COLUMNS.has(key) ? value === 1 : value;
+  for (const [key, value] of Object.entries(extras)) if (!VOLATILE_RUN_FIELDS.has(key)) flat[key] = toScalar(value);
+  for (const p of params) flat[`param.${p.key}`] = p.value;
+  addTags(flat, tags);
+  for (const m of metrics) {
+    for (const stat of METRIC_STATS) flat[`metric.${m.key}.${stat}`] = m[stat] ?? null;
+  }
+  return flat;
+}
+
 /** Flattens project attributes the same way (tags as tag.<key>). */
 export function flattenProject(a: ProjectAttributes): FlatRecord {
   const flat: FlatRecord = {};

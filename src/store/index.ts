@@ -8,12 +8,13 @@ export {
   startSyncRun, recordSyncProgress, finishSyncRun, markAbandonedSyncRuns, readState, writeState,
   type SyncKind, type SyncStatus, type SyncCounters,
 } from './sync-log.js';
-export { flattenRun, flattenProject, diffRecords, type FlatRecord } from './flatten.js';
+export { flattenRun, flattenProject, flattenStoredRun, diffRecords, type FlatRecord, type StoredMetric } from './flatten.js';
 export * as schema from './schema.js';
 export {
   countArtifactCandidates, selectArtifactCandidates, selectParentsAfter, countParents, selectParentCandidates,
-  listLiveProjectIds, countLiveRuns, countLiveRunsByProject, listLiveRunIds, listCheckpointOrigins, refreshPlannerStatistics,
+  listLiveProjectIds, countLiveRuns, countLiveRunsByProject, listLiveRunIds, listCheckpointOrigins, isMirrorEmpty, refreshPlannerStatistics,
   type ArtifactSelection, type ArtifactCandidate,
 } from './sync-queries.js';
 export { type WriteTally } from './mirror-writer.js';
 export { markDemoMirror, isDemoMirror } from './demo-mark.js';
+export { deferSecondaryIndexes, restoreDeferredIndexes, hasDeferredIndexes } from './deferred-indexes.js';

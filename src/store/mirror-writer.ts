@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { RUN_STATUSES, type Project, type ProjectFile, type Run, type RunArtifactFile } from '../api/index.js';
+import { RUN_STATUSES, type Project, type ProjectFile, type Run, type RunArtifactFile, type RunAttributes } from '../api/index.js';
 import type { Store } from './open.js';
-import { diffRecords, flattenProject, flattenRun, type FlatRecord } from './flatten.js';
+import { diffRecords, flattenProject, flattenRun, flattenStoredRun, type FlatRecord, type StoredMetric } from './flatten.js';
 
 /** What saving one upstream record did to the mirror. */
 export type SaveOutcome = 'created' | 'updated' | 'unchanged';
@@ -30,6 +31,30 @@ interface StoredRow {
   removed_upstream_at: string | null;
 }
 
+interface StoredRun extends StoredRow {
+  content_hash: string | null;
+  is_pinned: number;
+}
+
+// Attributes stored in their own columns or tables; anything else the API sends lands in raw_json.
+const RUN_ATTRIBUTES_WITH_A_HOME = new Set<string>([
+  'project_id', 'name', 'description', 'status', 'owner_id', 'has_children', 'is_pinned', 'mlflow_artifact_location', 'external_url',
+  'created_at', 'started_at', 'updated_at', 'completed_at', 'deleted_at', 'duration', 'params', 'tags', 'metric_summaries', 'descendant_match',
+]);
+
+function extraRunAttributes(a: RunAttributes): Record<string, unknown> {
+  const extra: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(a)) if (!RUN_ATTRIBUTES_WITH_A_HOME.has(key)) extra[key] = value;
+  return extra;
+}
+
+// Rows written before content_hash existed kept the whole attributes (is_pinned included) in raw_json.
+function isSameContent(stored: StoredRun, hash: string, a: RunAttributes): boolean {
+  if (stored.content_hash !== null) return stored.content_hash === hash;
+  const { descendant_match: _flag, ...whole } = a;
+  return stored.raw_json === JSON.stringify(whole);
+}
+
 const RUN_COLUMNS = [
   'project_id', 'name', 'description', 'status', 'owner_id', 'has_children', 'is_pinned', 'mlflow_artifact_location',
   'external_url', 'created_at', 'started_at', 'updated_at', 'completed_at', 'deleted_at', 'duration',
@@ -48,9 +73,12 @@ export class MirrorWriter {
   /** journal entries written by this writer (rolled back with their transaction) */
   readonly tally: WriteTally = { created: 0, updated: 0, removed: 0, unknownValues: {} };
 
+  private readonly rows: MultiRowInserter;
+
   constructor(store: Store) {
     this.sqlite = store.sqlite;
     this.stmt = prepareStatements(store.sqlite);
+    this.rows = new MultiRowInserter(store.sqlite);
   }
 
   /** Runs fn in one synchronous IMMEDIATE transaction; the tally follows a rollback. */
@@ -64,18 +92,24 @@ export class MirrorWriter {
     }
   }
 
-  /** Upserts a run with its params, tags and metric summaries; an unchanged run is not rewritten. */
+  /**
+   * Upserts a run with its params, tags and metric summaries; an unchanged run is not rewritten. Change is
+   * told by a hash of the attributes received; raw_json keeps only the attributes that have no column.
+   */
   saveRun(run: Run, ctx: WriteContext): SaveOutcome {
     const id = Number(run.id);
-    if (!KNOWN_STATUSES.has(run.attributes.status)) this.countUnknown(`status:${run.attributes.status}`);
-    const { descendant_match: _ignored, ...attributes } = run.attributes;
-    const raw = JSON.stringify(attributes);
-    const stored = this.stmt.selectRun.get(id) as StoredRow | undefined;
-    if (stored && stored.raw_json === raw) {
+    const a = run.attributes;
+    if (!KNOWN_STATUSES.has(a.status)) this.countUnknown(`status:${a.status}`);
+    // Per-listing flags are not properties of the run; pins are compared through their column (they change alone).
+    const { descendant_match: _flag, is_pinned: _pin, ...hashed } = a;
+    const hash = createHash('sha1').update(JSON.stringify(hashed)).digest('base64');
+    const pinned = a.is_pinned ? 1 : 0;
+    const stored = this.stmt.selectRun.get(id) as StoredRun | undefined;
+    if (stored && stored.is_pinned === pinned && isSameContent(stored, hash, a)) {
       if (stored.removed_upstream_at !== null) this.restore('run', id, stored.removed_upstream_at, ctx);
       return 'unchanged';
     }
-    const a = run.attributes;
+    const before = stored ? this.loadFlatRun(id, stored) : null;
     this.stmt.upsertRun.run({
       id,
       project_id: a.project_id,
@@ -84,7 +118,7 @@ export class MirrorWriter {
       status: a.status,
       owner_id: a.owner_id ?? null,
       has_children: a.has_children ? 1 : 0,
-      is_pinned: a.is_pinned ? 1 : 0,
+      is_pinned: pinned,
       mlflow_artifact_location: a.mlflow_artifact_location,
       external_url: a.external_url ?? null,
       created_at: a.created_at,
@@ -94,26 +128,42 @@ export class MirrorWriter {
       deleted_at: a.deleted_at ?? null,
       duration: a.duration ?? null,
       now: ctx.now,
-      raw_json: raw,
+      raw_json: JSON.stringify(extraRunAttributes(a)),
+      content_hash: hash,
     });
     if (stored) {
       this.stmt.deleteRunParams.run(id);
       this.stmt.deleteRunTags.run(id);
       this.stmt.deleteRunMetrics.run(id);
     }
-    for (const p of a.params) this.stmt.insertRunParam.run(id, p.key, p.value);
-    for (const t of a.tags) this.stmt.insertRunTag.run(id, t.key, t.value);
-    for (const m of a.metric_summaries) {
-      this.stmt.insertRunMetric.run(
+    // One multi-row statement per list: a run's 20 params cost one call into SQLite, not 20.
+    this.rows.insert('run_params', a.params.flatMap((p) => [id, p.key, p.value]));
+    this.rows.insert('run_tags', a.tags.flatMap((t) => [id, t.key, t.value]));
+    this.rows.insert(
+      'run_metrics',
+      a.metric_summaries.flatMap((m) => [
         id, m.key, m.count, m.first_step ?? null, m.last_step ?? null, m.latest ?? null, m.min ?? null, m.max ?? null, m.mean ?? null, m.stddev ?? null,
-      );
-    }
-    if (!stored) {
+      ]),
+    );
+    if (!before || !stored) {
       this.journal(ctx, 'run', id, 'created', null, null, summarizeRun(run));
       return 'created';
     }
-    this.journalUpdate(ctx, 'run', id, flattenRun(JSON.parse(stored.raw_json)), flattenRun(run.attributes), stored.removed_upstream_at);
+    this.journalUpdate(ctx, 'run', id, before, flattenRun(a), stored.removed_upstream_at);
     return 'updated';
+  }
+
+  // The run as the mirror holds it, flattened like flattenRun (rows written before content_hash kept raw_json whole).
+  private loadFlatRun(id: number, stored: StoredRun): FlatRecord {
+    if (stored.content_hash === null) return flattenRun(JSON.parse(stored.raw_json) as RunAttributes);
+    const row = this.stmt.selectRunColumns.get(id) as Record<string, string | number | null>;
+    return flattenStoredRun(
+      row,
+      this.stmt.selectRunParams.all(id) as { key: string; value: string }[],
+      this.stmt.selectRunTags.all(id) as { key: string; value: string }[],
+      this.stmt.selectRunMetrics.all(id) as StoredMetric[],
+      JSON.parse(stored.raw_json) as Record<string, unknown>,
+    );
   }
 
   /** Upserts a project with its tags; an unchanged project is not rewritten. */
@@ -256,12 +306,9 @@ export class MirrorWriter {
   }
 
   private setPinned(id: number, pinned: boolean, ctx: WriteContext): number {
-    const row = this.stmt.selectPinned.get(id) as { is_pinned: number; raw_json: string } | undefined;
+    const row = this.stmt.selectPinned.get(id) as { is_pinned: number } | undefined;
     if (!row || row.is_pinned === (pinned ? 1 : 0)) return 0;
-    // Keep raw_json in step so the next listing of this run does not count the pin as a new change.
-    const raw = JSON.parse(row.raw_json) as Record<string, unknown>;
-    raw['is_pinned'] = pinned;
-    this.stmt.updatePinned.run(pinned ? 1 : 0, JSON.stringify(raw), ctx.now, id);
+    this.stmt.updatePinned.run({ pinned: pinned ? 1 : 0, now: ctx.now, id });
     this.journal(ctx, 'run', id, 'updated', ['is_pinned'], { is_pinned: !pinned }, { is_pinned: pinned });
     return 1;
   }
@@ -304,6 +351,43 @@ export class MirrorWriter {
   }
 }
 
+// OR REPLACE/IGNORE: a key repeated inside one record must not abort the page.
+const MULTI_ROW_TABLES = {
+  run_params: { verb: 'INSERT OR REPLACE', columns: ['run_id', 'key', 'value'] },
+  run_tags: { verb: 'INSERT OR IGNORE', columns: ['run_id', 'key', 'value'] },
+  run_metrics: { verb: 'INSERT OR REPLACE', columns: ['run_id', 'key', 'count', 'first_step', 'last_step', 'latest', 'min', 'max', 'mean', 'stddev'] },
+} as const;
+// Rows per statement; longer lists go in several statements (SQLite's bound-parameter limit is far above).
+const MAX_ROWS_PER_STATEMENT = 64;
+
+/** Inserts many rows of one table with one prepared statement per row count (prepared once, reused). */
+class MultiRowInserter {
+  private readonly cache = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  /** `values` holds the rows' values one after the other, in the table's column order. */
+  insert(table: keyof typeof MULTI_ROW_TABLES, values: unknown[]): void {
+    const width = MULTI_ROW_TABLES[table].columns.length;
+    for (let start = 0; start < values.length; start += MAX_ROWS_PER_STATEMENT * width) {
+      const chunk = values.slice(start, start + MAX_ROWS_PER_STATEMENT * width);
+      this.statement(table, chunk.length / width).run(chunk);
+    }
+  }
+
+  private statement(table: keyof typeof MULTI_ROW_TABLES, rows: number): Database.Statement {
+    const key = `${table}:${rows}`;
+    let stmt = this.cache.get(key);
+    if (!stmt) {
+      const { verb, columns } = MULTI_ROW_TABLES[table];
+      const tuple = `(${columns.map(() => '?').join(', ')})`;
+      stmt = this.db.prepare(`${verb} INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`);
+      this.cache.set(key, stmt);
+    }
+    return stmt;
+  }
+}
+
 function summarizeRun(run: Run): FlatRecord {
   const a = run.attributes;
   return { name: a.name, status: a.status, project_id: a.project_id, updated_at: a.updated_at };
@@ -313,21 +397,20 @@ function prepareStatements(db: Database.Database) {
   const runSet = RUN_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ');
   const projectSet = PROJECT_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ');
   return {
-    selectRun: db.prepare('SELECT raw_json, removed_upstream_at FROM runs WHERE id = ?'),
+    selectRun: db.prepare('SELECT raw_json, removed_upstream_at, content_hash, is_pinned FROM runs WHERE id = ?'),
+    selectRunColumns: db.prepare(`SELECT ${RUN_COLUMNS.join(', ')} FROM runs WHERE id = ?`),
+    selectRunParams: db.prepare('SELECT key, value FROM run_params WHERE run_id = ?'),
+    selectRunTags: db.prepare('SELECT key, value FROM run_tags WHERE run_id = ?'),
+    selectRunMetrics: db.prepare('SELECT key, count, first_step, last_step, latest, min, max, mean, stddev FROM run_metrics WHERE run_id = ?'),
     upsertRun: db.prepare(
-      `INSERT INTO runs (id, ${RUN_COLUMNS.join(', ')}, first_seen_at, last_synced_at, removed_upstream_at, raw_json)
-       VALUES (@id, ${RUN_COLUMNS.map((c) => '@' + c).join(', ')}, @now, @now, NULL, @raw_json)
-       ON CONFLICT(id) DO UPDATE SET ${runSet}, last_synced_at = excluded.last_synced_at, removed_upstream_at = NULL, raw_json = excluded.raw_json`,
+      `INSERT INTO runs (id, ${RUN_COLUMNS.join(', ')}, first_seen_at, last_synced_at, removed_upstream_at, raw_json, content_hash)
+       VALUES (@id, ${RUN_COLUMNS.map((c) => '@' + c).join(', ')}, @now, @now, NULL, @raw_json, @content_hash)
+       ON CONFLICT(id) DO UPDATE SET ${runSet}, last_synced_at = excluded.last_synced_at, removed_upstream_at = NULL,
+       raw_json = excluded.raw_json, content_hash = excluded.content_hash`,
     ),
     deleteRunParams: db.prepare('DELETE FROM run_params WHERE run_id = ?'),
     deleteRunTags: db.prepare('DELETE FROM run_tags WHERE run_id = ?'),
     deleteRunMetrics: db.prepare('DELETE FROM run_metrics WHERE run_id = ?'),
-    // OR IGNORE/REPLACE: a duplicated key inside one record must not abort the page.
-    insertRunParam: db.prepare('INSERT OR REPLACE INTO run_params (run_id, key, value) VALUES (?, ?, ?)'),
-    insertRunTag: db.prepare('INSERT OR IGNORE INTO run_tags (run_id, key, value) VALUES (?, ?, ?)'),
-    insertRunMetric: db.prepare(
-      'INSERT OR REPLACE INTO run_metrics (run_id, key, count, first_step, last_step, latest, min, max, mean, stddev) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
     selectProject: db.prepare('SELECT raw_json, removed_upstream_at FROM projects WHERE id = ?'),
     upsertProject: db.prepare(
       `INSERT INTO projects (id, ${PROJECT_COLUMNS.join(', ')}, first_seen_at, last_synced_at, removed_upstream_at, raw_json)
@@ -347,8 +430,13 @@ function prepareStatements(db: Database.Database) {
     insertProjectArtifact: db.prepare(
       'INSERT OR REPLACE INTO project_artifacts (project_id, artifact_path, filename, file_size, created_at) VALUES (?, ?, ?, ?, ?)',
     ),
-    selectPinned: db.prepare('SELECT is_pinned, raw_json FROM runs WHERE id = ?'),
-    updatePinned: db.prepare('UPDATE runs SET is_pinned = ?, raw_json = ?, last_synced_at = ? WHERE id = ?'),
+    selectPinned: db.prepare('SELECT is_pinned FROM runs WHERE id = ?'),
+    // Rows written before content_hash existed keep raw_json whole: keep its is_pinned in step there.
+    updatePinned: db.prepare(
+      `UPDATE runs SET is_pinned = @pinned, last_synced_at = @now,
+       raw_json = CASE WHEN content_hash IS NULL THEN json_set(raw_json, '$.is_pinned', json(CASE @pinned WHEN 1 THEN 'true' ELSE 'false' END)) ELSE raw_json END
+       WHERE id = @id`,
+    ),
     insertChange: db.prepare(
       'INSERT INTO changes (sync_id, entity, entity_id, change, changed_at, fields, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),

@@ -10,7 +10,10 @@ const bookkeeping = {
   last_synced_at: text('last_synced_at').notNull(),
   /** set when a complete upstream listing no longer contained the row; cleared if it comes back */
   removed_upstream_at: text('removed_upstream_at'),
-  /** the last attributes object received, as JSON (kept whole: the API is in preview and grows) */
+  /**
+   * the attributes received that have no column of their own, as JSON (the API is in preview and grows);
+   * projects, and runs written before content_hash existed, keep the whole attributes object
+   */
   raw_json: text('raw_json').notNull(),
 };
 
@@ -68,6 +71,8 @@ export const runs = sqliteTable(
     ...bookkeeping,
     /** the run's updated_at when its artifact listing was last fetched (NULL: never listed) */
     artifacts_listed_for: text('artifacts_listed_for'),
+    /** sha1 of the attributes as received (without per-listing flags and is_pinned): an unchanged run is not rewritten */
+    content_hash: text('content_hash'),
   },
   (t) => [
     index('runs_project_status_idx').on(t.project_id, t.status),

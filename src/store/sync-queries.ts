@@ -112,3 +112,8 @@ export function listCheckpointOrigins(store: Store, checkpointKey: string): numb
   const rows = store.sqlite.prepare(`SELECT value FROM sync_state WHERE key = ? OR key LIKE ?`).pluck().all(checkpointKey, `${checkpointKey}:%`) as string[];
   return rows.map((v) => Number((JSON.parse(v) as { origin?: unknown }).origin)).filter(Number.isFinite);
 }
+
+/** Whether the mirror holds no run at all (a first full pass may then load without secondary indexes). */
+export function isMirrorEmpty(store: Store): boolean {
+  return store.sqlite.prepare('SELECT NOT EXISTS (SELECT 1 FROM runs)').pluck().get() === 1;
+}

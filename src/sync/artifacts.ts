@@ -5,6 +5,9 @@ import { forEachConcurrent } from './workers.js';
 
 // This many listings failing in a row, with no success between them, means the service is down, not one run.
 const MAX_FAILURES_IN_A_ROW = 20;
+// Listings are committed in groups: one commit per listing was a fifth of a pass's CPU. A crash loses at most
+// one group, whose runs keep their old artifacts_listed_for and are listed again by the next pass.
+const LISTINGS_PER_COMMIT = 64;
 
 /**
  * Lists run artifacts for the runs the policy selects whose listing is missing or older than the run's
@@ -20,25 +23,42 @@ export async function syncRunArtifacts(ctx: PassContext, baseline: string | null
   const selection = { policy, baseline, projectIds: projectIds.length > 0 ? projectIds : ctx.options.projectIds };
   const total = countArtifactCandidates(ctx.store, selection);
   const failures = new FailureStreak();
-  let cursor = 0;
-  let done = 0;
-  for (;;) {
-    ctx.signal?.throwIfAborted();
-    const batch = selectArtifactCandidates(ctx.store, selection, cursor, concurrency * 4);
-    if (batch.length === 0) break;
-    cursor = batch[batch.length - 1]!.id;
-    await forEachConcurrent(batch, concurrency, async (run) => {
-      const outcome = await listRunTree(ctx, run);
-      ctx.writer.transaction(() => {
+  let pending: { run: ArtifactCandidate; outcome: TreeOutcome }[] = [];
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const group = pending;
+    pending = [];
+    ctx.writer.transaction(() => {
+      for (const { run, outcome } of group) {
         if (outcome.kind === 'listed') ctx.writer.replaceRunArtifacts(run.id, outcome.files, outcome.pathInProject, run.updated_at);
         // Gone at the root (deleted meanwhile, or a soft-deleted run the service no longer lists): keep what we had, don't ask again until updated_at moves.
         else if (outcome.kind === 'not_found') ctx.writer.markArtifactsListed(run.id, run.updated_at);
         else ctx.recordSkipped([{ listing: `runs/${run.id}/artifacts`, offset: -1, run: run.id, error: outcome.error.message }]);
-        ctx.flushCounters();
-      });
-      failures.record(outcome.kind === 'failed' ? outcome.error : null);
-      ctx.report('run_artifacts', ++done, total);
+      }
+      ctx.flushCounters();
     });
+  };
+  let cursor = 0;
+  let done = 0;
+  try {
+    for (;;) {
+      ctx.signal?.throwIfAborted();
+      const batch = selectArtifactCandidates(ctx.store, selection, cursor, concurrency * 8);
+      if (batch.length === 0) break;
+      cursor = batch[batch.length - 1]!.id;
+      await forEachConcurrent(batch, concurrency, async (run) => {
+        const outcome = await listRunTree(ctx, run);
+        pending.push({ run, outcome });
+        if (pending.length >= LISTINGS_PER_COMMIT) flush();
+        failures.record(outcome.kind === 'failed' ? outcome.error : null);
+        ctx.report('run_artifacts', ++done, total);
+      });
+      flush();
+    }
+  } catch (err) {
+    // What was listed before the failure is still true: keep it (unless the database itself failed).
+    if (!(err instanceof Error && 'code' in err && String((err as { code: unknown }).code).startsWith('SQLITE'))) flush();
+    throw err;
   }
   ctx.endPhase('run_artifacts');
 }

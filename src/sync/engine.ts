@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { formatTimestamp, normalizeTimestamp, type ModelLabClient } from '../api/index.js';
 import {
-  acquireWriterLock, finishSyncRun, listCheckpointOrigins, markAbandonedSyncRuns, readState, refreshPlannerStatistics, startSyncRun, translateSqliteError, writeState,
+  acquireWriterLock, deferSecondaryIndexes, finishSyncRun, isMirrorEmpty, listCheckpointOrigins, markAbandonedSyncRuns, restoreDeferredIndexes, readState, refreshPlannerStatistics, startSyncRun, translateSqliteError, writeState,
   type Store, type SyncCounters, type SyncKind,
 } from '../store/index.js';
 import { syncProjectArtifacts, syncRunArtifacts } from './artifacts.js';
@@ -72,6 +72,8 @@ export async function runSync(deps: SyncDeps, options: SyncOptions, signal?: Abo
     const checkpointKey = scopedKey(CHECKPOINT_KEY, options.projectIds);
     const watermark = normalizeWatermark(readState<Watermark>(store, watermarkKey));
     const checkpoint = readCheckpoint(store, checkpointKey, options.projectIds, now());
+    // Indexes deferred by a first full pass that died are built now, unless this pass is that one resumed.
+    if (!checkpoint?.indexesDeferred) restoreDeferredIndexes(store);
     const kind: SyncKind = checkpoint || options.mode === 'full' || !watermark?.runsUpdatedAt ? 'full' : 'incremental';
     if (options.mode === 'incremental' && kind === 'full' && !checkpoint) deps.log.info('no successful full pass yet: running a full pass first');
     const started = clock();
@@ -146,6 +148,13 @@ async function runFullPass(ctx: PassContext, cp: Checkpoint, previous: Watermark
       ctx.saveCheckpoint(cp);
       ctx.writer.forgetWalksExcept(listCheckpointOrigins(ctx.store, CHECKPOINT_KEY));
     });
+    if (isMirrorEmpty(ctx.store)) {
+      // Into an empty mirror, rows load without secondary indexes, which are built once at the end.
+      const deferred = deferSecondaryIndexes(ctx.store, ctx.now());
+      cp.indexesDeferred = true;
+      ctx.writer.transaction(() => ctx.saveCheckpoint(cp));
+      ctx.log.info({ indexes: deferred }, 'empty mirror: secondary indexes are built after the load');
+    }
   }
   if (at('projects')) {
     cp.projectsComplete = (await syncProjects(ctx, cp)).complete;
@@ -167,6 +176,11 @@ async function runFullPass(ctx: PassContext, cp: Checkpoint, previous: Watermark
   if (at('project_artifacts')) {
     await syncProjectArtifacts(ctx, ctx.options.projectIds.length > 0 ? ctx.options.projectIds : 'all');
     advance('reconcile');
+  }
+  if (cp.indexesDeferred) {
+    const started = performance.now();
+    const built = restoreDeferredIndexes(ctx.store);
+    ctx.log.info({ indexes: built, ms: Math.round(performance.now() - started) }, 'secondary indexes built');
   }
   await reconcileFullPass(ctx, cp, {
     projectsComplete: cp.projectsComplete ?? false,

@@ -18,6 +18,8 @@ export interface Checkpoint {
   total: number;
   /** the server's first page number, once learnt */
   base?: number;
+  /** this pass loads an empty mirror with its secondary indexes dropped (built before the reconcile) */
+  indexesDeferred?: boolean;
   /** what earlier phases concluded, so that a resumed pass decides removals as the uninterrupted one would */
   projectsComplete?: boolean;
   runsComplete?: boolean;
