@@ -80,6 +80,12 @@ export const runs = sqliteTable(
     index('runs_updated_at_idx').on(t.updated_at),
     index('runs_created_at_idx').on(t.created_at),
     index('runs_parent_idx').on(t.parent_run_id),
+    // Runs whose artifact listing is missing or stale: incremental passes find them without reading every run.
+    index('runs_artifacts_pending_idx')
+      .on(t.id)
+      .where(sql`removed_upstream_at IS NULL AND (artifacts_listed_for IS NULL OR artifacts_listed_for <> updated_at)`),
+    index('runs_artifacts_never_listed_idx').on(t.id).where(sql`removed_upstream_at IS NULL AND artifacts_listed_for IS NULL`),
+    index('runs_live_project_idx').on(t.project_id).where(sql`removed_upstream_at IS NULL`),
   ],
 );
 

@@ -19,11 +19,13 @@ export interface ArtifactCandidate {
 
 const FINAL_STATUSES = `('completed','failed','killed')`;
 
+// The terms match the partial indexes runs_artifacts_pending_idx / runs_artifacts_never_listed_idx word for word,
+// so an incremental pass reads only the runs it lists, not the whole table (`+status` keeps the status index out).
 function artifactWhere(sel: ArtifactSelection): { where: string; params: unknown[] } {
   // Soft-deleted runs are listed too (once: their updated_at does not move); removed ones are not.
   const where = ['removed_upstream_at IS NULL'];
   const params: unknown[] = [];
-  if (sel.policy === 'finished') where.push(`status IN ${FINAL_STATUSES}`, 'artifacts_listed_for IS NULL');
+  if (sel.policy === 'finished') where.push('artifacts_listed_for IS NULL', `+status IN ${FINAL_STATUSES}`);
   else where.push('(artifacts_listed_for IS NULL OR artifacts_listed_for <> updated_at)');
   if (sel.policy === 'changed') {
     where.push('updated_at > ?');
@@ -36,7 +38,7 @@ function artifactWhere(sel: ArtifactSelection): { where: string; params: unknown
 /** How many runs the artifact phase will list. */
 export function countArtifactCandidates(store: Store, sel: ArtifactSelection): number {
   const { where, params } = artifactWhere(sel);
-  return store.sqlite.prepare(`SELECT COUNT(*) FROM runs WHERE ${where}`).pluck().get(...params) as number;
+  return store.sqlite.prepare(`SELECT COUNT(*) FROM runs WHERE id > 0 AND ${where}`).pluck().get(...params) as number;
 }
 
 /** The next runs to list, by id after `afterId` (the id order is the phase's cursor). */

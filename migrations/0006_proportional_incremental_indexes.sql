@@ -1,0 +1,3 @@
+CREATE INDEX `runs_artifacts_pending_idx` ON `runs` (`id`) WHERE removed_upstream_at IS NULL AND (artifacts_listed_for IS NULL OR artifacts_listed_for <> updated_at);--> statement-breakpoint
+CREATE INDEX `runs_artifacts_never_listed_idx` ON `runs` (`id`) WHERE removed_upstream_at IS NULL AND artifacts_listed_for IS NULL;--> statement-breakpoint
+CREATE INDEX `runs_live_project_idx` ON `runs` (`project_id`) WHERE removed_upstream_at IS NULL;
