@@ -55,7 +55,8 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
       // NORMAL is durable across process crashes in WAL mode; only an OS crash may lose the last commits.
       sqlite.pragma('synchronous = NORMAL');
     }
-    sqlite.pragma('cache_size = -65536');
+    // 16 MiB: at 64 MiB a 100k-run first pass peaked at 339 MB RSS (index builds sort within the cache) and ran no faster.
+    sqlite.pragma('cache_size = -16384');
     const db = drizzle(sqlite, { schema });
     if (readonly) checkSchemaCurrent(sqlite, path);
     else migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { normalizeTimestamp } from '../../src/api/index.js';
+import type { ProjectResource, RunResource } from '../../src/emulator/index.js';
 import type { Store } from '../../src/store/index.js';
 
 /** A canonical, order-independent form of one mirrored entity. */
@@ -21,38 +22,9 @@ const n = (v: unknown): unknown => (v === undefined ? null : v);
 // Times as the mirror stores them (six fractional digits, UTC): the service writes up to six, trailing zeros dropped.
 const t = (v: string | null | undefined): string | null => (v === undefined || v === null ? null : normalizeTimestamp(v));
 
-interface WireMetric {
-  key: string;
-  count: number;
-  first_step?: number | null;
-  last_step?: number | null;
-  latest?: number | null;
-  min?: number | null;
-  max?: number | null;
-  mean?: number | null;
-  stddev?: number | null;
-}
-interface KV {
-  key: string;
-  value: string;
-}
-/** A run as the API serves it (either emulator flavor): lists may be null, times have any precision. */
-export interface WireRun {
-  id: string;
-  attributes: {
-    project_id: number; name: string; description: string; status: string; owner_id?: string | null; has_children: boolean; is_pinned: boolean;
-    mlflow_artifact_location: string; external_url?: string | null; created_at: string; started_at: string; updated_at: string;
-    completed_at?: string | null; deleted_at?: string | null; duration?: number | null;
-    params?: KV[] | null; tags?: KV[] | null; metric_summaries?: WireMetric[] | null;
-  };
-}
-export interface WireProject {
-  id: string;
-  attributes: {
-    name: string; description: string; owner_id?: string | null; artifact_storage_location: string; external_url?: string | null;
-    is_starred: boolean; created_at: string; updated_at: string; deleted_at?: string | null; tags?: KV[] | null;
-  };
-}
+/** A run and a project as the emulator serves them (either flavor): lists may be null, times have any precision. */
+type WireRun = RunResource;
+type WireProject = ProjectResource;
 
 /** Canonical run from the API shape plus what the mirror learns separately (parent, artifact tree). */
 export function canonicalRunFromApi(run: WireRun, parentId: number | null, artifacts: ArtifactEntry[] | null): Canonical {
