@@ -1,10 +1,35 @@
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import type { LogLevel } from './config/index.js';
 
 // Belt and braces: keys are Secrets (they print as [redacted]), and header-shaped fields are censored too.
 const REDACT = ['apiKey', 'appKey', '*.apiKey', '*.appKey', 'headers["dd-api-key"]', 'headers["dd-application-key"]', '*.headers["dd-api-key"]', '*.headers["dd-application-key"]'];
 
-/** Creates the root logger (JSON lines on stderr, so stdout stays for results). */
-export function createLogger(level: LogLevel, destination: number = 2): Logger {
-  return pino({ level, base: { pid: process.pid }, redact: { paths: REDACT, censor: '[redacted]' } }, pino.destination({ fd: destination, sync: true }));
+export interface LoggerOptions {
+  /** auto: readable lines when the destination is a terminal, JSON otherwise. @default 'auto' */
+  format?: 'auto' | 'json' | 'pretty';
+  /** a terminal's NO_COLOR wish */
+  noColor?: boolean;
+}
+
+/**
+ * Creates the root logger on stderr (stdout stays for results): JSON lines with ISO-8601 UTC times for log
+ * pipelines, or compact coloured lines (pino-pretty, in-process and synchronous) when a person is reading.
+ */
+export function createLogger(level: LogLevel, destination: number = 2, options: LoggerOptions = {}): Logger {
+  const base = { level, base: { pid: process.pid }, redact: { paths: REDACT, censor: '[redacted]' }, timestamp: pino.stdTimeFunctions.isoTime };
+  const format = options.format ?? 'auto';
+  const tty = destination === 2 ? process.stderr.isTTY === true : destination === 1 ? process.stdout.isTTY === true : false;
+  if (format === 'pretty' || (format === 'auto' && tty)) {
+    const stream = pretty({
+      destination,
+      sync: true,
+      colorize: tty && !options.noColor,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname',
+      singleLine: true,
+    });
+    return pino(base, stream);
+  }
+  return pino(base, pino.destination({ fd: destination, sync: true }));
 }

@@ -2,8 +2,19 @@ import type { Command } from 'commander';
 import { registerDaemonCommand } from './commands/daemon.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEmulatorCommand } from './commands/emulator.js';
+import { registerExportCommand } from './commands/export.js';
+import { registerSnapshotCommand } from './commands/snapshot.js';
 import { registerStatusCommand } from './commands/status.js';
+import { registerQueryCommand } from './commands/query.js';
+import { registerRunsCommand } from './commands/runs.js';
+import { registerTopCommand } from './commands/top.js';
+import { registerCompareCommand } from './commands/compare.js';
+import { registerChangesCommand } from './commands/changes.js';
+import { registerDiffCommand } from './commands/diff.js';
+import { registerTreeCommand } from './commands/tree.js';
+import { registerHealthCommand } from './commands/health.js';
 import { registerSyncCommand } from './commands/sync.js';
+import { registerVerifyCommand } from './commands/verify.js';
 
 /** Adds every command to the program. */
 export function registerCommands(program: Command): void {
@@ -12,4 +23,15 @@ export function registerCommands(program: Command): void {
   registerDemoCommand(program);
   registerDaemonCommand(program);
   registerStatusCommand(program);
+  registerSnapshotCommand(program);
+  registerVerifyCommand(program);
+  registerExportCommand(program);
+  registerQueryCommand(program);
+  registerRunsCommand(program);
+  registerTopCommand(program);
+  registerCompareCommand(program);
+  registerChangesCommand(program);
+  registerDiffCommand(program);
+  registerTreeCommand(program);
+  registerHealthCommand(program);
 }

@@ -3,4 +3,18 @@ export {
   runsByStatusPerProject, topRunsByMetric, summarizeChanges, listChanges,
   type StatusCount, type RankedRun, type ChangeSummary, type ChangeRow,
 } from './reports.js';
-export { readMirrorStatus, type MirrorStatus } from './status.js';
+export { readMirrorStatus, readServiceStatus, type MirrorStatus, type ServiceStatus } from './status.js';
+export { QueryError, type QueryErrorCode } from './errors.js';
+export { compileWhere, type CompiledWhere } from './where-compiler.js';
+export { readMirrorAge, describeMirrorAge, staleWarning, type MirrorAge } from './mirror-age.js';
+export { resolveProjects } from './projects.js';
+export { runReadOnlyStatement, streamReadOnlyStatement, type SqlAnswer, type SqlRowStream } from './sql-console.js';
+export { searchRuns, buildRunFilter, DEFAULT_RUN_COLUMNS, type RunSearch, type RunSearchResult } from './run-search.js';
+export { rankRuns, LEADERBOARD_STATS, type Leaderboard, type LeaderboardResult } from './leaderboard.js';
+export { chooseDirection, looksLowerIsBetter } from './direction.js';
+export { compareRuns, type RunComparison, type CompareOptions, type ComparedMetric, type ComparedRow } from './compare.js';
+export { readChanges, CHANGE_KINDS, type ChangesReport, type ChangesQuery, type ChangeEvent, type ChangeKind } from './changes.js';
+export { diffMirrors, type MirrorDiff, type EntityDiff } from './mirror-diff.js';
+export { readRunTree, type RunTree, type TreeNode, type TreeQuery } from './run-tree.js';
+export { readHealth, type HealthReport, type HealthQuery } from './health.js';
+export { parseDuration } from './time.js';

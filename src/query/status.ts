@@ -1,3 +1,5 @@
+import { findLatestExport, findLatestSnapshot, type LatestExport, type LatestSnapshot } from '../export/index.js';
+import { nextRuns } from '../scheduler/index.js';
 import { readState, type Store } from '../store/index.js';
 
 export interface MirrorStatus {
@@ -10,6 +12,8 @@ export interface MirrorStatus {
   /** the highest upstream updated_at mirrored (the next incremental pass starts there) */
   watermark: string | null;
   last_success: { id: number; kind: string; finished_at: string } | null;
+  /** failed passes since the last successful one, and the latest failure */
+  failures: { consecutive: number; last: { id: number; kind: string; finished_at: string | null; error: string | null } | null };
   passes: Array<{
     id: number; kind: string; status: string; started_at: string; finished_at: string | null;
     requests: number; inserted: number; updated: number; removed: number; skipped: number; error: string | null;
@@ -39,11 +43,49 @@ export function readMirrorStatus(store: Store, recentPasses = 5): MirrorStatus {
       (db
         .prepare(`SELECT id, kind, finished_at FROM sync_runs WHERE status = 'succeeded' ORDER BY id DESC LIMIT 1`)
         .get() as MirrorStatus['last_success']) ?? null,
+    failures: {
+      consecutive: one(
+        `SELECT COUNT(*) FROM sync_runs WHERE status = 'failed' AND id > COALESCE((SELECT MAX(id) FROM sync_runs WHERE status = 'succeeded'), 0)`,
+      ),
+      last:
+        (db.prepare(`SELECT id, kind, finished_at, error FROM sync_runs WHERE status = 'failed' ORDER BY id DESC LIMIT 1`).get() as
+          | MirrorStatus['failures']['last']
+          | undefined) ?? null,
+    },
     passes: db
       .prepare(
         `SELECT id, kind, status, started_at, finished_at, requests, inserted, updated, removed, skipped, error
          FROM sync_runs ORDER BY id DESC LIMIT ?`,
       )
       .all(recentPasses) as MirrorStatus['passes'],
+  };
+}
+
+/** The daemon's side of `status`: its next scheduled runs (from the configured schedules) and the newest snapshot and export on disk. */
+export interface ServiceStatus {
+  schedules: Array<{ job: 'incremental' | 'full' | 'snapshot'; schedule: string; next: string | null }>;
+  snapshot_dir: string;
+  last_snapshot: LatestSnapshot | null;
+  last_export: LatestExport | null;
+}
+
+/** Reads the service status from configuration and the snapshot folder (no database, no API). */
+export function readServiceStatus(input: { schedule: { incremental: string; full: string }; snapshots: { schedule: string; dir: string } }): ServiceStatus {
+  const next = (expression: string): string | null => nextRuns(expression, 1)[0]?.toISOString() ?? null;
+  const snapshotSchedule = input.snapshots.schedule;
+  return {
+    schedules: [
+      { job: 'incremental', schedule: input.schedule.incremental, next: next(input.schedule.incremental) },
+      { job: 'full', schedule: input.schedule.full, next: next(input.schedule.full) },
+      {
+        job: 'snapshot',
+        schedule: snapshotSchedule,
+        // after-full follows the full pass; off never runs.
+        next: snapshotSchedule === 'off' ? null : snapshotSchedule === 'after-full' ? next(input.schedule.full) : next(snapshotSchedule),
+      },
+    ],
+    snapshot_dir: input.snapshots.dir,
+    last_snapshot: findLatestSnapshot(input.snapshots.dir),
+    last_export: findLatestExport(input.snapshots.dir),
   };
 }

@@ -1,8 +1,16 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import type { ModelLabClient } from '../api/index.js';
-import type { Store } from '../store/index.js';
+import { isApiError, type ModelLabClient } from '../api/index.js';
+import { openStore, type Store } from '../store/index.js';
 import { runSync, type SyncOptions } from '../sync/index.js';
+import { backoffDelay } from './backoff.js';
+import { longestIntervalMs } from './cron.js';
+import { assessHealth, type HealthReport, type LastSuccess } from './health.js';
+import { startHttpServer, type RunningHttpServer } from './http.js';
+import { collectMetrics, countRows, type RowCounts } from './metrics.js';
+import { EXPOSITION_CONTENT_TYPE, formatExposition } from './prometheus.js';
+import { runSnapshotJob, type CliCommand } from './snapshot-job.js';
+import { DaemonState } from './state.js';
 
 /** When the daemon syncs. */
 export interface Schedule {
@@ -14,54 +22,230 @@ export interface Schedule {
   runAtStart: boolean;
 }
 
+/** The daemon's own settings (validated by the config layer). */
+export interface DaemonSettings {
+  /** the HTTP listener; port 0 turns it off */
+  http: { host: string; port: number };
+  /** /healthz turns 503 when the last successful pass is older; null: three incremental intervals */
+  healthMaxAgeMs: number | null;
+  /** back-off after failed passes: doubling from initialMs, capped at maxMs */
+  backoff: { initialMs: number; maxMs: number };
+}
+
+/** The snapshot + export job. */
+export interface SnapshotSettings {
+  /** 'after-full': after each successful full pass; 'off'; or a cron expression */
+  schedule: string;
+  dir: string;
+  /** export formats written next to each snapshot (none: snapshot only) */
+  formats: readonly string[];
+}
+
+export interface DaemonConfig {
+  sync: SyncOptions;
+  schedule: Schedule;
+  daemon: DaemonSettings;
+  snapshots: SnapshotSettings;
+}
+
 export interface DaemonDeps {
   store: Store;
   client: ModelLabClient;
   log: Logger;
+  /** how to run this CLI's `snapshot` command in a child process */
+  cli: CliCommand;
+  now?: () => Date;
+  /** called once the HTTP listener is up (its URL) */
+  onListening?: (url: string) => void;
 }
 
 /**
  * Runs sync passes on a schedule until `signal` aborts. Passes never overlap: a trigger that fires while a
- * pass runs is skipped (a full trigger waits for the running pass and then runs). A failed pass is logged and
- * the next trigger tries again; an abort interrupts the running pass (recorded as interrupted) and returns.
+ * pass runs is skipped (a full trigger waits for the running pass and then runs). A failed pass backs off
+ * (doubling, capped) and the schedule recovers on its own; an authentication failure stops scheduling passes
+ * until a restart. Snapshots run in a child process after a pass, never blocking one. An abort interrupts
+ * the running pass (recorded as interrupted) and returns.
  */
-export async function runDaemon(deps: DaemonDeps, options: SyncOptions, schedule: Schedule, signal: AbortSignal): Promise<void> {
+export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: AbortSignal): Promise<void> {
   const log = deps.log.child({ module: 'daemon' });
+  const now = deps.now ?? (() => new Date());
+  const state = new DaemonState();
+  const { schedule, snapshots } = config;
+  const maxAgeMs = config.daemon.healthMaxAgeMs ?? 3 * longestIntervalMs(schedule.incremental);
+  // Its own read connection: /healthz and /metrics never wait on (or see the half of) a pass's transaction.
+  const reader = openStore(deps.store.path, { readonly: true });
+  let rows: RowCounts | null = null;
+  const refreshRows = (): void => {
+    try {
+      rows = countRows(reader.sqlite);
+    } catch (err) {
+      log.warn({ err }, 'could not count rows for /metrics');
+    }
+  };
   let running: Promise<void> | null = null;
   let fullPending = false;
+  let snapshotPending = false;
+  let snapshotJob: Promise<void> | null = null;
+
+  const lastSuccess = (): LastSuccess | null =>
+    (reader.sqlite.prepare(`SELECT id, kind, finished_at FROM sync_runs WHERE status = 'succeeded' ORDER BY id DESC LIMIT 1`).get() as LastSuccess | undefined) ?? null;
+  const health = (): HealthReport => assessHealth(state, lastSuccess(), maxAgeMs, now(), nextPassAt());
+
+  const startSnapshot = (): void => {
+    if (!snapshotPending || snapshotJob || running || signal.aborted) return;
+    snapshotPending = false;
+    state.snapshotRunning = true;
+    const at = now();
+    log.info({ dir: snapshots.dir, formats: snapshots.formats }, 'snapshot started');
+    snapshotJob = runSnapshotJob(deps.cli, { dbPath: deps.store.path, dir: snapshots.dir, formats: snapshots.formats }, signal)
+      .then((result) => {
+        state.lastSnapshotJob = { at, ok: true, path: result.path, ...(result.exportDir ? { exportDir: result.exportDir } : {}), durationMs: result.durationMs };
+        log.info({ path: result.path, exportDir: result.exportDir, ms: result.durationMs }, 'snapshot finished');
+      })
+      .catch((err: Error) => {
+        if (signal.aborted) return;
+        state.snapshotFailures++;
+        state.lastSnapshotJob = { at, ok: false, message: err.message, durationMs: now().getTime() - at.getTime() };
+        log.error({ err }, 'snapshot failed; the live mirror is untouched and the next schedule tries again');
+      })
+      .finally(() => {
+        state.snapshotRunning = false;
+        snapshotJob = null;
+      });
+  };
+  const requestSnapshot = (): void => {
+    snapshotPending = true;
+    startSnapshot();
+  };
 
   const pass = async (mode: SyncOptions['mode']): Promise<void> => {
     if (signal.aborted) return;
+    state.running = { kind: mode === 'full' ? 'full' : 'auto', since: now() };
+    state.passesStarted++;
     try {
-      await runSync(deps, { ...options, mode }, signal);
+      const result = await runSync({ store: deps.store, client: deps.client, log: deps.log }, { ...config.sync, mode }, signal);
+      state.consecutiveFailures = 0;
+      state.notBefore = null;
+      refreshRows();
+      if (result.kind === 'full' && snapshots.schedule === 'after-full') snapshotPending = true;
     } catch (err) {
-      if (!signal.aborted) log.error({ err }, 'sync pass failed; the next trigger will try again');
+      if (signal.aborted) return;
+      const failure = { at: now(), code: errorCode(err), message: (err as Error).message };
+      state.lastError = failure;
+      if (isAuthFailure(err)) {
+        state.stopped = failure;
+        for (const task of passTasks) await task.stop();
+        log.fatal(
+          { err, code: 'auth' },
+          'AUTHENTICATION FAILED: the API refused the keys; no further passes are scheduled (so the API is not hammered) until DD_API_KEY / DD_APP_KEY are fixed and the daemon is restarted',
+        );
+        return;
+      }
+      state.consecutiveFailures++;
+      const delay = backoffDelay(state.consecutiveFailures, config.daemon.backoff.initialMs, config.daemon.backoff.maxMs);
+      state.notBefore = new Date(now().getTime() + delay);
+      log.error({ err, failures: state.consecutiveFailures, backoffMs: delay }, 'sync pass failed; backing off, the schedule resumes on its own');
+    } finally {
+      state.running = null;
     }
   };
   const trigger = (mode: 'auto' | 'full'): void => {
+    if (signal.aborted || state.stopped) return;
     if (running) {
       if (mode === 'full') fullPending = true;
       log.info({ mode }, 'a pass is still running; trigger skipped');
       return;
     }
+    if (state.notBefore && now() < state.notBefore) {
+      if (mode === 'full') fullPending = true;
+      log.debug({ mode, until: state.notBefore.toISOString() }, 'backing off after failures; trigger skipped');
+      return;
+    }
+    if (fullPending) mode = 'full';
+    fullPending = false;
     running = pass(mode).finally(() => {
       running = null;
-      if (fullPending && !signal.aborted) {
-        fullPending = false;
-        trigger('full');
-      }
+      startSnapshot();
+      if (fullPending && !signal.aborted && !state.notBefore) trigger('full');
     });
   };
 
-  const tasks: ScheduledTask[] = [
+  cron.setLogger({
+    info: (m) => log.debug({ source: 'node-cron' }, m),
+    warn: (m) => log.warn({ source: 'node-cron' }, m),
+    error: (m) => log.error({ source: 'node-cron' }, String(m)),
+    debug: (m) => log.debug({ source: 'node-cron' }, String(m)),
+  });
+  const passTasks: ScheduledTask[] = [
     cron.schedule(schedule.incremental, () => trigger('auto'), { name: 'incremental', noOverlap: true }),
     cron.schedule(schedule.full, () => trigger('full'), { name: 'full', noOverlap: true }),
   ];
-  log.info({ incremental: schedule.incremental, full: schedule.full, next: tasks[0]!.getNextRun()?.toISOString() }, 'daemon started');
+  const snapshotTask =
+    snapshots.schedule !== 'after-full' && snapshots.schedule !== 'off' ? cron.schedule(snapshots.schedule, requestSnapshot, { name: 'snapshot', noOverlap: true }) : null;
+  const nextPassAt = (): Date | null => {
+    const next = passTasks.map((t) => t.getNextRun()).filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
+    return next && state.notBefore && next < state.notBefore ? state.notBefore : next;
+  };
+
+  let http: RunningHttpServer | null = null;
+  if (config.daemon.http.port !== 0) {
+    http = await startHttpServer(config.daemon.http.host, config.daemon.http.port, {
+      '/healthz': () => {
+        const report = health();
+        return { status: report.healthy ? 200 : 503, contentType: 'application/json', body: JSON.stringify(report) + '\n' };
+      },
+      '/metrics': () => ({
+        status: 200,
+        contentType: EXPOSITION_CONTENT_TYPE,
+        body: formatExposition(
+          collectMetrics({
+            db: reader.sqlite,
+            state,
+            health: health(),
+            rows,
+            snapshotDir: snapshots.schedule === 'off' ? null : snapshots.dir,
+            nextPasses: [
+              { kind: 'incremental', at: state.stopped ? null : passTasks[0]!.getNextRun() },
+              { kind: 'full', at: state.stopped ? null : passTasks[1]!.getNextRun() },
+              { kind: 'snapshot', at: snapshotTask?.getNextRun() ?? null },
+            ],
+            now: now(),
+          }),
+        ),
+      }),
+    });
+    deps.onListening?.(http.url);
+  }
+  refreshRows();
+  log.info(
+    {
+      incremental: schedule.incremental,
+      full: schedule.full,
+      snapshot: snapshots.schedule,
+      next: passTasks[0]!.getNextRun()?.toISOString(),
+      healthMaxAgeS: Math.round(maxAgeMs / 1000),
+      http: http?.url ?? 'off',
+    },
+    'daemon started',
+  );
   if (schedule.runAtStart) trigger('auto');
 
-  await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-  for (const task of tasks) await task.destroy();
+  await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+  for (const task of [...passTasks, ...(snapshotTask ? [snapshotTask] : [])]) await task.destroy();
   await running;
+  await snapshotJob;
+  await http?.close();
+  reader.close();
   log.info('daemon stopped');
+}
+
+// 401/403 come as AuthError (code 'auth'), possibly wrapped as the cause of another error.
+function isAuthFailure(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) if (isApiError(e) && e.code === 'auth') return true;
+  return false;
+}
+
+function errorCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : err instanceof Error ? err.name : 'error';
 }

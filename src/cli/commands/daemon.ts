@@ -5,13 +5,13 @@ import { createLogger } from '../../logger.js';
 import { runDaemon } from '../../scheduler/index.js';
 import { SyncInterruptedError } from '../../sync/index.js';
 
-/** Adds `daemon`: incremental passes on a schedule, a full reconcile nightly, until SIGTERM. */
+/** Adds `daemon`: incremental passes on a schedule, a full reconcile nightly, snapshots, /healthz and /metrics, until SIGTERM. */
 export function registerDaemonCommand(program: Command): void {
   program
     .command('daemon')
-    .description('keep the mirror current: an incremental pass on a schedule, a full reconcile nightly')
+    .description('keep the mirror current: incremental passes on a schedule, a full reconcile nightly, snapshots; /healthz and /metrics')
     .option('--db <path>', 'the mirror database (default: $MODELLAB_DB or ./data/mirror.db)')
-    .option('--schedule <cron>', 'incremental passes (default: $MODELLAB_SYNC_SCHEDULE or "*/15 * * * *")')
+    .option('--schedule <cron>', 'incremental passes, 5 or 6 fields (default: $MODELLAB_SYNC_SCHEDULE or "*/15 * * * *")')
     .option('--full-schedule <cron>', 'full passes (default: $MODELLAB_FULL_SCHEDULE or "0 3 * * *")')
     .option('--artifacts <policy>', 'run artifact listings: all | finished | changed | none')
     .option('--concurrency <n>', 'requests in flight (default: $MODELLAB_CONCURRENCY or 8)')
@@ -19,7 +19,7 @@ export function registerDaemonCommand(program: Command): void {
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
     .action(async (flags: ConfigFlags) => {
       const config = loadConfig(process.env, flags);
-      const log = createLogger(config.logLevel);
+      const log = createLogger(config.logLevel, 2, { format: config.logFormat, noColor: config.noColor });
       const ctx = createContext(config, log);
       const abort = new AbortController();
       const stop = (signal: NodeJS.Signals): void => {
@@ -28,8 +28,15 @@ export function registerDaemonCommand(program: Command): void {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // The snapshot job runs this same CLI in a child process, without the keys (it reads only the database).
+      const env = { ...process.env };
+      for (const key of ['DD_API_KEY', 'DD_APP_KEY', 'DD_API_KEY_FILE', 'DD_APP_KEY_FILE']) delete env[key];
       try {
-        await runDaemon({ store: ctx.store, client: ctx.client, log }, config.sync, config.schedule, abort.signal);
+        await runDaemon(
+          { store: ctx.store, client: ctx.client, log, cli: { command: process.execPath, args: [...process.execArgv, process.argv[1]!], env } },
+          { sync: config.sync, schedule: config.schedule, daemon: config.daemon, snapshots: config.snapshots },
+          abort.signal,
+        );
       } finally {
         await ctx.close();
       }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/index.js';
-import { readMirrorStatus } from '../../query/index.js';
+import { readMirrorStatus, readServiceStatus } from '../../query/index.js';
 import { formatTable } from '../../render/table.js';
 import { openStore } from '../../store/index.js';
 
@@ -9,17 +9,19 @@ import { openStore } from '../../store/index.js';
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
-    .description('show what the mirror holds, its recent passes, a running writer and a resumable checkpoint')
+    .description('show what the mirror holds, its recent passes and failures, a running writer, a resumable checkpoint, the next scheduled runs and the last snapshot and export')
     .option('--db <path>', 'the mirror database (default: $MODELLAB_DB or ./data/mirror.db)')
     .option('--json', 'print the status as one JSON object')
     .action((flags: { db?: string; json?: boolean }) => {
-      const path = loadConfig(process.env, { ...(flags.db ? { db: flags.db } : {}) }, { requireKeys: false }).dbPath;
+      const config = loadConfig(process.env, { ...(flags.db ? { db: flags.db } : {}) }, { requireKeys: false });
+      const path = config.dbPath;
       if (!existsSync(path)) throw new ConfigError(`no mirror database at ${path}: run \`modellab-mirror sync\` first, or pass --db`);
       const store = openStore(path, { readonly: true });
       try {
         const s = readMirrorStatus(store);
+        const service = readServiceStatus(config);
         if (flags.json) {
-          console.log(JSON.stringify(s));
+          console.log(JSON.stringify({ ...s, service }));
           return;
         }
         console.log(`${s.path}: ${s.counts.projects} projects, ${s.counts.runs} runs (${s.counts.removed_runs} removed upstream), ${s.counts.changes} journal entries`);
@@ -27,6 +29,15 @@ export function registerStatusCommand(program: Command): void {
         if (s.watermark) console.log(`watermark: runs updated up to ${s.watermark}`);
         if (s.writer) console.log(`writer: ${s.writer.command} pid ${s.writer.pid} on ${s.writer.hostname} since ${s.writer.started_at}`);
         if (s.checkpoint) console.log(`resumable full pass #${s.checkpoint.origin} at ${s.checkpoint.phase} (page/cursor ${s.checkpoint.page}); the next sync resumes it`);
+        if (s.failures.last)
+          console.log(
+            `failures: ${s.failures.consecutive} since the last success; latest #${s.failures.last.id} (${s.failures.last.kind}) at ${s.failures.last.finished_at ?? '?'}: ${s.failures.last.error ?? 'no message'}`,
+          );
+        for (const job of service.schedules) console.log(`next ${job.job}: ${job.next ?? 'never'} (${job.schedule})`);
+        const snap = service.last_snapshot;
+        console.log(snap ? `last snapshot: ${snap.path} at ${snap.created_at} (${snap.size_bytes} bytes)` : `last snapshot: none in ${service.snapshot_dir}`);
+        const exp = service.last_export;
+        console.log(exp ? `last export: ${exp.dir} at ${exp.created_at} (${exp.formats.join(', ')}; ${exp.files} files, ${exp.bytes} bytes)` : `last export: none in ${service.snapshot_dir}`);
         console.log('\n' + formatTable(s.passes as unknown as Record<string, unknown>[]));
       } finally {
         store.close();

@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { ConfigError, loadConfig, type ConfigFlags } from '../../config/index.js';
+import { applyRetention, exportMirror, takeSnapshot } from '../../export/index.js';
+import { createLogger } from '../../logger.js';
+
+/** Adds `snapshot`: a consistent copy of the mirror with its manifest, optional exports from it, then retention. */
+export function registerSnapshotCommand(program: Command): void {
+  program
+    .command('snapshot')
+    .description('copy the mirror consistently (even while a sync writes) into mirror-YYYY-MM-DDTHHMMZ.sqlite + manifest, then apply retention')
+    .option('--db <path>', 'the mirror database (default: $MODELLAB_DB or ./data/mirror.db)')
+    .option('--out <dir>', 'output folder (default: $MODELLAB_SNAPSHOT_DIR or snapshots/ beside the database)')
+    .option('--export <formats>', 'also export the snapshot: csv, ndjson, parquet (comma separated) or none')
+    .option('--keep-daily <n>', 'snapshots kept: the newest of each of the last N days (default: $MODELLAB_SNAPSHOT_KEEP_DAILY or 7)')
+    .option('--keep-weekly <n>', 'and of each of the last N ISO weeks (default: $MODELLAB_SNAPSHOT_KEEP_WEEKLY or 4)')
+    .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
+    .option('--json', 'print the result as one JSON object')
+    .action(async (flags: ConfigFlags & { json?: boolean }) => {
+      const config = loadConfig(process.env, flags, { requireKeys: false });
+      const log = createLogger(config.logLevel, 2, { format: config.logFormat, noColor: config.noColor }).child({ module: 'snapshot' });
+      if (!existsSync(config.dbPath)) throw new ConfigError(`no mirror database at ${config.dbPath}: run \`modellab-mirror sync\` first, or pass --db`);
+      const { dir, keepDaily, keepWeekly } = config.snapshots;
+      const formats = flags.export !== undefined ? config.snapshots.formats : [];
+      const snapshot = await takeSnapshot({ dbPath: config.dbPath, outDir: dir });
+      log.info({ path: snapshot.path, bytes: snapshot.manifest.size_bytes, ms: snapshot.durationMs }, 'snapshot written');
+      // Exports read the snapshot, not the live mirror: the same point in time, and no reader on the live file.
+      const exported = formats.length > 0 ? await exportMirror({ dbPath: snapshot.path, outDir: dir, formats }) : null;
+      if (exported) log.info({ dir: exported.dir, files: exported.manifest.files.length, ms: exported.durationMs }, 'export written');
+      const retention = applyRetention(dir, { daily: keepDaily, weekly: keepWeekly });
+      if (retention.deleted.length > 0) log.info({ deleted: retention.deleted }, 'retention applied');
+      if (flags.json) {
+        console.log(JSON.stringify({ snapshot, export: exported, retention, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
+        return;
+      }
+      console.log(`snapshot: ${snapshot.path} (${snapshot.manifest.size_bytes} bytes, sha256 ${snapshot.manifest.sha256})`);
+      if (exported) console.log(`export: ${exported.dir} (${exported.manifest.files.map((f) => f.name).join(', ')})`);
+      console.log(`retention: kept ${retention.kept.length}, deleted ${retention.deleted.length}${retention.deleted.length ? ` (${retention.deleted.join(', ')})` : ''}`);
+    });
+}

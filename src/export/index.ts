@@ -1,0 +1,13 @@
+// Public entry of snapshots and exports: point-in-time copies of the mirror, their verification and
+// retention, and exports of its tables as CSV, NDJSON or Parquet.
+export { takeSnapshot, type SnapshotOptions, type SnapshotResult } from './snapshot.js';
+export { verifySnapshot, type VerifyCheck, type VerifyResult } from './verify.js';
+export { applyRetention, selectRetained, type RetentionPolicy, type RetentionResult, type Dated } from './retention.js';
+export {
+  exportMirror, EXPORT_FORMATS, EXPORT_MANIFEST_FORMAT,
+  type ExportFormat, type ExportOptions, type ExportResult, type ExportManifest, type ExportedFile,
+} from './export.js';
+export { findLatestSnapshot, findLatestExport, type LatestSnapshot, type LatestExport } from './latest.js';
+export type { SnapshotManifest } from './manifest.js';
+export type { RunFilter } from './tables.js';
+export { ExportError, type ExportErrorCode } from './errors.js';

@@ -1,0 +1,48 @@
+// File names of what this module writes. Only names matching these patterns are ever deleted
+// (retention, stale temporary files): anything else in an output folder is left alone.
+
+const SNAPSHOT_RE = /^mirror-(\d{4})-(\d{2})-(\d{2})T(\d{2})(\d{2})Z\.sqlite$/;
+const EXPORT_RE = /^export-(\d{4})-(\d{2})-(\d{2})T(\d{2})(\d{2})(\d{2})Z(?:-(\d+))?$/;
+// Temporary names carry the writer's pid, so a leftover of a killed writer can be told from a running one.
+const PARTIAL_RE = /^\.(?:mirror-\d{4}-\d{2}-\d{2}T\d{4}Z\.(?:sqlite|json)|export-\d{4}-\d{2}-\d{2}T\d{6}Z(?:-\d+)?)\.(\d+)\.partial$/;
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+/** `mirror-YYYY-MM-DDTHHMMZ.sqlite` for a snapshot taken at `at` (UTC). */
+export function snapshotFileName(at: Date): string {
+  return `mirror-${at.getUTCFullYear()}-${pad(at.getUTCMonth() + 1)}-${pad(at.getUTCDate())}T${pad(at.getUTCHours())}${pad(at.getUTCMinutes())}Z.sqlite`;
+}
+
+/** The manifest beside a snapshot: same name, `.json` instead of `.sqlite`. */
+export function manifestPathFor(snapshotPath: string): string {
+  return snapshotPath.replace(/\.sqlite$/, '') + '.json';
+}
+
+/** `export-YYYY-MM-DDTHHMMSSZ` (with `-N` when that name is taken) for an export started at `at` (UTC). */
+export function exportDirName(at: Date, attempt = 1): string {
+  const stamp = `${at.getUTCFullYear()}-${pad(at.getUTCMonth() + 1)}-${pad(at.getUTCDate())}T${pad(at.getUTCHours())}${pad(at.getUTCMinutes())}${pad(at.getUTCSeconds())}Z`;
+  return `export-${stamp}${attempt > 1 ? `-${attempt}` : ''}`;
+}
+
+/** The temporary name a final name is written under by process `pid`. */
+export function partialName(finalName: string, pid: number = process.pid): string {
+  return `.${finalName}.${pid}.partial`;
+}
+
+/** When the snapshot named `name` was taken, or null if the name is not one of ours. */
+export function parseSnapshotName(name: string): Date | null {
+  const m = SNAPSHOT_RE.exec(name);
+  return m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!)) : null;
+}
+
+/** When the export folder named `name` was started, or null if the name is not one of ours. */
+export function parseExportName(name: string): Date | null {
+  const m = EXPORT_RE.exec(name);
+  return m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)) : null;
+}
+
+/** The pid that owns a temporary name of ours, or null if the name is not one. */
+export function parsePartialName(name: string): number | null {
+  const m = PARTIAL_RE.exec(name);
+  return m ? Number(m[1]) : null;
+}
