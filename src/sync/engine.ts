@@ -56,7 +56,8 @@ const ANALYZE_AFTER_CHANGES = 1000;
  */
 export async function runSync(deps: SyncDeps, options: SyncOptions, signal?: AbortSignal): Promise<SyncResult> {
   const clock = deps.now ?? (() => new Date());
-  const now = (): string => clock().toISOString();
+  // Our own times (journal, passes, bookkeeping) have the same fixed precision as the server's, so they compare as text.
+  const now = (): string => formatTimestamp(clock());
   const { store } = deps;
   const lockLost = new AbortController();
   const lock = acquireWriterLock(store, 'sync', {
@@ -77,7 +78,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions, signal?: Abo
     const kind: SyncKind = checkpoint || options.mode === 'full' || !watermark?.runsUpdatedAt ? 'full' : 'incremental';
     if (options.mode === 'incremental' && kind === 'full' && !checkpoint) deps.log.info('no successful full pass yet: running a full pass first');
     const started = clock();
-    const syncId = startSyncRun(store, kind, started.toISOString(), checkpoint?.origin ?? null);
+    const syncId = startSyncRun(store, kind, formatTimestamp(started), checkpoint?.origin ?? null);
     const log = deps.log.child({ sync: syncId, kind });
     const ctx = new PassContext(store, deps.client, log, deps.progress ?? silentProgress, options, syncId, now, passSignal, checkpointKey);
     if (checkpoint?.base !== undefined) ctx.pageBase = checkpoint.base;
@@ -85,7 +86,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions, signal?: Abo
     try {
       const next =
         kind === 'full'
-          ? await runFullPass(ctx, checkpoint ?? newCheckpoint(syncId, started.toISOString(), options), watermark)
+          ? await runFullPass(ctx, checkpoint ?? newCheckpoint(syncId, formatTimestamp(started), options), watermark)
           : await runIncrementalPass(ctx, watermark!);
       store.sqlite.transaction(() => {
         ctx.flushCounters();
