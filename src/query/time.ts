@@ -1,7 +1,9 @@
+import { formatTimestamp } from '../api/index.js';
 // Times the user types, turned into the stored form (UTC, six fractional digits, `Z`) so that text
 // comparison with stored times is correct. Computed here, never with SQLite's datetime() (another format).
 
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+/** Milliseconds per duration unit (s, m, h, d, w), shared by --since and the where grammar's relative times. */
+export const UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** Milliseconds of a duration such as `24h`, `90m`, `7d`, `1.5h`, or undefined when it is not one. */
 export function parseDuration(text: string): number | undefined {
@@ -11,10 +13,7 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /** Formats a Date as the mirror stores times: `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */
-export function formatStoredTime(d: Date): string {
-  const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ for the years 0000–9999
-  return `${iso.slice(0, 23)}000Z`;
-}
+export const formatStoredTime = formatTimestamp;
 
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(?:([Zz])|([+-])(\d{2}):?(\d{2})?)?$/;

@@ -15,7 +15,8 @@ export interface CompiledWhere {
 const MAX_PARAMS = 5000;
 const SQL_OPS: Record<CompareOp, string> = { '=': '=', '!=': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
 // MLflow's run statuses, mapped to Model Lab's (a user coming from MLflow writes status = 'FINISHED').
-const MLFLOW_STATUS: Record<string, string> = { FINISHED: 'completed', RUNNING: 'running', FAILED: 'failed', KILLED: 'killed', SCHEDULED: 'pending' };
+// A Map, not an object literal: a status such as 'valueOf' must not find Object.prototype's members.
+const MLFLOW_STATUS = new Map<string, string>([['FINISHED', 'completed'], ['RUNNING', 'running'], ['FAILED', 'failed'], ['KILLED', 'killed'], ['SCHEDULED', 'pending']]);
 
 /**
  * Compiles a --where expression (MLflow's search syntax and more) to parameterised SQL over `runs_wide r`,
@@ -241,7 +242,7 @@ class Compiler {
       case 'time':
         return this.time(spec, v);
       case 'status':
-        if (v.kind === 'string') return MLFLOW_STATUS[v.value] ?? v.value;
+        if (v.kind === 'string') return MLFLOW_STATUS.get(v.value) ?? v.value;
         throw this.error(v.pos, `status is text: quote it, e.g. status = 'running'`);
       case 'text':
       case 'project':

@@ -3,6 +3,7 @@
 // character by character (keys may hold dots, dashes and spaces when quoted), so every error points at
 // the exact offending position.
 import { expressionError } from './errors.js';
+import { UNIT_MS } from './time.js';
 import { ATTRIBUTE_NAMES, findAttribute, isMetricStat, type Field } from './fields.js';
 
 export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
@@ -26,7 +27,6 @@ const MAX_DEPTH = 64;
 const MAX_LIST = 1000;
 // SQLite refuses expression trees deeper than 1000; each condition adds a level to an AND/OR chain.
 const MAX_CONDITIONS = 200;
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const FIELD_HINT = `metrics.KEY[.min|.max|.mean|.stddev|.count|.latest], params.KEY, tags.KEY or an attribute (${ATTRIBUTE_NAMES.join(', ')})`;
 const PREFIXES: Record<string, 'metric' | 'param' | 'tag' | 'attribute'> = {
   metric: 'metric', metrics: 'metric',

@@ -109,6 +109,11 @@ describe('compileWhere: answers over the runs_wide view (live runs 1-5 and 7; ru
     expect(sql).not.toContain('DROP');
     expect(params).toEqual([evil, evil, 'team', 'a', 'b']);
   });
+
+  it('values named like Object.prototype members stay plain strings (found by the fast-check property)', () => {
+    expect(compileWhere("NOT (status = 'valueOf')").params).toEqual(['valueOf']);
+    expect(compileWhere("status IN ('constructor', 'toString', 'FINISHED')").params).toEqual(['constructor', 'toString', 'completed']);
+  });
 });
 
 describe('compileWhere: errors point at the offending token', () => {
