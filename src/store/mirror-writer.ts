@@ -280,7 +280,7 @@ export class MirrorWriter {
   /** Replaces a run's artifact listing and remembers which version of the run it describes. */
   replaceRunArtifacts(runId: number, files: RunArtifactFile[], pathInProject: string | null, listedFor: string): void {
     this.stmt.deleteRunArtifacts.run(runId);
-    for (const f of files) this.stmt.insertRunArtifact.run(runId, f.path, f.is_dir ? 1 : 0, f.file_size ?? null, pathInProject);
+    this.rows.insert('run_artifacts', files.flatMap((f) => [runId, f.path, f.is_dir ? 1 : 0, f.file_size ?? null, pathInProject]));
     this.stmt.setArtifactsListedFor.run(listedFor, runId);
   }
 
@@ -356,6 +356,7 @@ const MULTI_ROW_TABLES = {
   run_params: { verb: 'INSERT OR REPLACE', columns: ['run_id', 'key', 'value'] },
   run_tags: { verb: 'INSERT OR IGNORE', columns: ['run_id', 'key', 'value'] },
   run_metrics: { verb: 'INSERT OR REPLACE', columns: ['run_id', 'key', 'count', 'first_step', 'last_step', 'latest', 'min', 'max', 'mean', 'stddev'] },
+  run_artifacts: { verb: 'INSERT OR REPLACE', columns: ['run_id', 'path', 'is_dir', 'file_size', 'path_in_project'] },
 } as const;
 // Rows per statement; longer lists go in several statements (SQLite's bound-parameter limit is far above).
 const MAX_ROWS_PER_STATEMENT = 64;
@@ -424,7 +425,6 @@ function prepareStatements(db: Database.Database) {
     selectParent: db.prepare('SELECT parent_run_id FROM runs WHERE id = ?'),
     updateParent: db.prepare('UPDATE runs SET parent_run_id = ? WHERE id = ?'),
     deleteRunArtifacts: db.prepare('DELETE FROM run_artifacts WHERE run_id = ?'),
-    insertRunArtifact: db.prepare('INSERT OR REPLACE INTO run_artifacts (run_id, path, is_dir, file_size, path_in_project) VALUES (?, ?, ?, ?, ?)'),
     setArtifactsListedFor: db.prepare('UPDATE runs SET artifacts_listed_for = ? WHERE id = ?'),
     deleteProjectArtifacts: db.prepare('DELETE FROM project_artifacts WHERE project_id = ?'),
     insertProjectArtifact: db.prepare(

@@ -6,7 +6,7 @@ import {
 } from '../store/index.js';
 import { syncProjectArtifacts, syncRunArtifacts } from './artifacts.js';
 import type { SyncOptions } from './options.js';
-import { CHECKPOINT_KEY, PassContext, scopedKey, WATERMARK_KEY, type Checkpoint } from './pass-context.js';
+import { CHECKPOINT_KEY, PassContext, scopedKey, WATERMARK_KEY, type Checkpoint, type PhaseCost } from './pass-context.js';
 import { syncAllParents, syncNewParents } from './parents.js';
 import { syncPins } from './pins.js';
 import { silentProgress, type ProgressSink, type SyncPhase } from './progress.js';
@@ -42,6 +42,8 @@ export interface SyncResult {
   resumedFrom: number | null;
   counters: SyncCounters;
   durationMs: number;
+  /** requests, wall ms and CPU µs per phase */
+  phases: Partial<Record<SyncPhase, PhaseCost>>;
 }
 
 const FULL_PHASES: SyncPhase[] = ['projects', 'runs', 'parents', 'run_artifacts', 'project_artifacts', 'reconcile'];
@@ -100,7 +102,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions, signal?: Abo
       const durationMs = clock().getTime() - started.getTime();
       const level = ctx.counters.skipped > 0 ? 'warn' : 'info';
       log[level]({ ...ctx.counters, skipped_records: undefined, durationMs }, `${kind} sync succeeded${ctx.counters.skipped > 0 ? ` with ${ctx.counters.skipped} skipped records` : ''}`);
-      return { syncId, kind, resumedFrom: checkpoint?.origin ?? null, counters: ctx.counters, durationMs };
+      return { syncId, kind, resumedFrom: checkpoint?.origin ?? null, counters: ctx.counters, durationMs, phases: ctx.phases };
     } catch (err) {
       const failure = translateSqliteError(passSignal.aborted && lockLost.signal.aborted ? lockLost.signal.reason : err, store.path) as Error;
       const status = signal?.aborted ? 'interrupted' : 'failed';
