@@ -1,241 +1,350 @@
-// npm run bench [-- --runs 100000 --projects 100 --rss-runs 1000000]
+// npm run bench [-- --only baseline,fetch --repeat 3 --runs 100000 --projects 100 --baseline-runs 20000 --baseline-projects 40
+//                   --rss-runs 1000000 --flavor auto --json]
 // Runs the built CLI (dist/, what users and the Docker image run), so `npm run build` comes first.
-// Prints one JSON line with every figure; see docs/performance.md for recorded results.
-import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Each figure goes to stderr as soon as it is known; the end is one summary table on stdout (with --json: one
+// JSON line on stdout, the table on stderr). See docs/performance.md for recorded results.
+//
+// Sections (--only, comma separated):
+//   baseline   issue 7: the official-client mirror (bench/baseline.ts) vs our full pass, same emulator world
+//              (--baseline-runs/--baseline-projects, with artifacts); CPU per run-artifact request; peak RSS
+//   fetch      full pass with --artifacts none vs fetch-only of the same requests (--runs/--projects);
+//              the no-change incremental pass; requests vs the minimum
+//   insert     the insert limit: the run pages written with plain prepared statements in one transaction
+//   artifacts  full pass with --artifacts all at --runs (request economy), once whatever --repeat says
+//   pacing     the adaptive pacing under a 50/s server budget
+//   rss        peak RSS of a full pass at --rss-runs (default 1,000,000; slow)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createClient, type Run } from '../src/api/index.js';
-import { openStore } from '../src/store/index.js';
-import { ROOT } from '../test/helpers/cli.js';
+import { fetchOnlyPass, fetchRunPagesSequentially, warmUpEmulator } from './fetch-only.js';
+import { contentCounts, differingCounts, minimumRequests } from './mirror-checks.js';
+import { measurePacing } from './pacing.js';
+import { emulatorHasFlavor, runBaselineProcess, runSyncCli, startEmulator, type Emulator, type SyncRun } from './processes.js';
+import { rawInsert } from './raw-insert.js';
+import { figure, formatFigure, medianIndex, renderTable, type Figure, type SummaryRow } from './summary.js';
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '100000' },
-    projects: { type: 'string', default: '100' },
-    'rss-runs': { type: 'string', default: '0' },
-    artifacts: { type: 'boolean', default: true },
-  },
-});
-const RUNS = Number(values.runs);
-const PROJECTS = Number(values.projects);
-const KEYS = { DD_API_KEY: 'bench-api-key', DD_APP_KEY: 'bench-app-key' };
+const SECTIONS = ['baseline', 'fetch', 'insert', 'artifacts', 'pacing', 'rss'] as const;
+type Section = (typeof SECTIONS)[number];
+const DEFAULT_SECTIONS: Section[] = ['baseline', 'fetch', 'insert', 'artifacts', 'pacing'];
 
-interface SyncJson {
-  durationMs: number;
-  counters: { requests: number; requests_by_resource: Record<string, number> };
-  maxRssMb: number;
+/** A bad flag: one line on stderr, exit 2. */
+function usageError(message: string): never {
+  console.error(`bench: ${message}`);
+  process.exit(2);
 }
 
-interface Emulator {
-  url: string;
-  stop(): void;
-}
-
-/** Starts the emulator as a child process (so it does not share a core's event loop with the code measured). */
-function startEmulator(runs: number, projects: number, extra: string[] = []): Promise<Emulator> {
-  const child = spawn(process.execPath, ['dist/cli.js', 'emulator', '--port', '0', '--runs', String(runs), '--projects', String(projects), '--seed', '7', ...extra], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /(http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m) resolve({ url: m[1]!, stop: () => child.kill('SIGTERM') });
+/** Reads and checks the flags once; a bad one ends the bench with exit 2. */
+function parseFlags() {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        only: { type: 'string' },
+        runs: { type: 'string', default: '100000' },
+        projects: { type: 'string', default: '100' },
+        'baseline-runs': { type: 'string', default: '20000' },
+        'baseline-projects': { type: 'string', default: '40' },
+        'rss-runs': { type: 'string', default: '0' },
+        repeat: { type: 'string', default: '1' },
+        seed: { type: 'string', default: '7' },
+        'artifact-depth': { type: 'string', default: '3' },
+        flavor: { type: 'string', default: 'auto' },
+        json: { type: 'boolean', default: false },
+      },
     });
-    child.on('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
-  });
-}
-
-/** Runs the real CLI and returns its parsed --json result plus the wall time. */
-function runSyncCli(url: string, db: string, extra: string[]): Promise<{ wallMs: number; result: SyncJson }> {
-  const started = performance.now();
-  const child = spawn(process.execPath, ['dist/cli.js', 'sync', '--db', db, '--json', '--log-level', 'warn', ...extra], {
-    cwd: ROOT,
-    env: { ...process.env, ...KEYS, MODELLAB_BASE_URL: url },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve, reject) =>
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`sync exited with ${code}`));
-      resolve({ wallMs: performance.now() - started, result: JSON.parse(out.trim().split('\n').pop()!) as SyncJson });
-    }),
-  );
-}
-
-/** Walks every run page and discards it (the fetch limit); optionally dumps pages for the insert limit. */
-async function fetchOnly(url: string, dumpTo?: string): Promise<{ ms: number; pages: number; runs: number }> {
-  const client = createClient({ baseUrl: url, apiKey: KEYS.DD_API_KEY, appKey: KEYS.DD_APP_KEY });
-  const fd = dumpTo ? openSync(dumpTo, 'w') : null;
-  let pages = 0;
-  let runs = 0;
-  let dumpMs = 0;
-  const started = performance.now();
-  for await (const page of client.iterateRuns({ sort: 'created_at', size: 100 })) {
-    pages++;
-    runs += page.data.length;
-    if (fd !== null) {
-      const t = performance.now();
-      writeSync(fd, JSON.stringify(page.data) + '\n');
-      dumpMs += performance.now() - t;
-    }
+  } catch (err) {
+    usageError(`${(err as Error).message} (flags: --only --runs --projects --baseline-runs --baseline-projects --rss-runs --repeat --seed --artifact-depth --flavor --json)`);
   }
-  const ms = performance.now() - started - dumpMs;
-  if (fd !== null) closeSync(fd);
-  await client.close();
-  return { ms, pages, runs };
+  const v = parsed.values;
+  const int = (name: string, value: string, min: number): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) usageError(`--${name} must be an integer ≥ ${min}, got "${value}"`);
+    return n;
+  };
+  const rssRuns = int('rss-runs', v['rss-runs'], 0);
+  let only: Section[] = rssRuns > 0 ? [...DEFAULT_SECTIONS, 'rss'] : DEFAULT_SECTIONS;
+  if (v.only !== undefined) {
+    const names = v.only.split(',').map((s) => s.trim()).filter(Boolean);
+    const unknown = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
+    if (unknown.length > 0 || names.length === 0) usageError(`--only takes a comma list of ${SECTIONS.join(', ')}; got "${v.only}"`);
+    only = names as Section[];
+  }
+  // The reference flavor numbers pages from 1 as the sync in this tree still expects (see docs/performance.md).
+  let flavor: string | undefined = v.flavor;
+  if (flavor === 'auto') flavor = emulatorHasFlavor() ? 'reference' : undefined;
+  else if (flavor === 'none') flavor = undefined;
+  return {
+    only: new Set(only),
+    runs: int('runs', v.runs, 1),
+    projects: int('projects', v.projects, 1),
+    baselineRuns: int('baseline-runs', v['baseline-runs'], 1),
+    baselineProjects: int('baseline-projects', v['baseline-projects'], 1),
+    rssRuns: rssRuns > 0 ? rssRuns : 1_000_000,
+    repeat: int('repeat', v.repeat, 1),
+    seed: int('seed', v.seed, 0),
+    artifactDepth: int('artifact-depth', v['artifact-depth'], 0),
+    flavor,
+    json: v.json,
+  };
 }
 
-/** The same rows written with plain prepared statements in one transaction (the insert limit). */
-function rawInsert(dump: string, db: string): { ms: number; rows: number } {
-  const store = openStore(db);
-  const s = store.sqlite;
-  const insRun = s.prepare(
-    `INSERT INTO runs (id, project_id, name, description, status, owner_id, has_children, is_pinned, mlflow_artifact_location, external_url,
-      created_at, started_at, updated_at, completed_at, deleted_at, duration, first_seen_at, last_synced_at, raw_json)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const insParam = s.prepare('INSERT INTO run_params (run_id, key, value) VALUES (?, ?, ?)');
-  const insTag = s.prepare('INSERT OR IGNORE INTO run_tags (run_id, key, value) VALUES (?, ?, ?)');
-  const insMetric = s.prepare('INSERT INTO run_metrics (run_id, key, count, first_step, last_step, latest, min, max, mean, stddev) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const lines = readFileSync(dump, 'utf8').split('\n').filter(Boolean);
-  const now = new Date().toISOString();
-  let rows = 0;
-  const started = performance.now();
-  s.transaction(() => {
-    for (const line of lines) {
-      for (const r of JSON.parse(line) as Run[]) {
-        const a = r.attributes;
-        const id = Number(r.id);
-        insRun.run(id, a.project_id, a.name, a.description, a.status, a.owner_id ?? null, a.has_children ? 1 : 0, a.is_pinned ? 1 : 0,
-          a.mlflow_artifact_location, a.external_url ?? null, a.created_at, a.started_at, a.updated_at, a.completed_at ?? null,
-          a.deleted_at ?? null, a.duration ?? null, now, now, JSON.stringify(a));
-        for (const p of a.params) insParam.run(id, p.key, p.value);
-        for (const t of a.tags) insTag.run(id, t.key, t.value);
-        for (const m of a.metric_summaries)
-          insMetric.run(id, m.key, m.count, m.first_step ?? null, m.last_step ?? null, m.latest ?? null, m.min ?? null, m.max ?? null, m.mean ?? null, m.stddev ?? null);
-        rows++;
-      }
-    }
-  })();
-  const ms = performance.now() - started;
-  store.close();
-  return { ms, rows };
-}
+const flags = parseFlags();
+const out: Record<string, unknown> = {
+  node: process.version,
+  at: new Date().toISOString(),
+  sections: [...flags.only],
+  repeat: flags.repeat,
+  flavor: flags.flavor ?? null,
+};
+const rows: SummaryRow[] = [];
 
-/** The fewest requests a full pass can make, computed from the mirrored content. */
-function minimumRequests(db: string, options: { artifacts: boolean }, pageSize = 100): Record<string, number> {
-  const store = openStore(db);
-  const q = (sql: string): number => store.sqlite.prepare(sql).pluck().get() as number;
-  const runs = q('SELECT COUNT(*) FROM runs');
-  const projects = q('SELECT COUNT(*) FROM projects');
-  const parents = q(`SELECT COALESCE(SUM((n + ${pageSize - 1}) / ${pageSize}), 0) FROM (SELECT r.id, MAX(1, (SELECT COUNT(*) FROM runs c WHERE c.parent_run_id = r.id)) AS n FROM runs r WHERE r.has_children = 1)`);
-  // Soft-deleted runs and projects answer 404 on their own endpoints: nothing to list there.
-  const listable = q('SELECT COUNT(*) FROM runs WHERE deleted_at IS NULL');
-  const dirs = q('SELECT COUNT(*) FROM run_artifacts a JOIN runs r ON r.id = a.run_id WHERE a.is_dir = 1 AND r.deleted_at IS NULL');
-  const listableProjects = q('SELECT COUNT(*) FROM projects WHERE deleted_at IS NULL');
-  store.close();
-  const min: Record<string, number> = { projects: Math.max(1, Math.ceil(projects / pageSize)), runs: Math.ceil(runs / pageSize), parents, project_artifacts: listableProjects };
-  if (options.artifacts) min['run_artifacts'] = listable + dirs;
-  return min;
-}
-
-/** Records a figure and shows it on stderr as soon as it is known (the JSON line comes at the end). */
-function record(out: Record<string, unknown>, key: string, value: unknown): void {
-  out[key] = value;
+/** Records a figure and shows it on stderr as soon as it is known. */
+function record(section: Record<string, unknown>, key: string, value: unknown): void {
+  section[key] = value;
   console.error(`${key}: ${JSON.stringify(value)}`);
 }
 
-/** Walks a long listing under a small server budget: the adaptive pacing should provoke no 429 once told the budget. */
-async function measurePacing(out: Record<string, unknown>): Promise<void> {
-  const limit = 50;
-  const emu = await startEmulator(3000, 10, ['--rate-limit', `${limit}/1`]);
+/** Adds a line to the summary table. */
+function row(name: string, f: Figure | undefined, unit: Parameters<typeof formatFigure>[1], goal?: string): void {
+  rows.push({ figure: name, ...formatFigure(f, unit), ...(goal ? { goal } : {}) });
+}
+
+/** The 1-minute load average (the machine is shared: recorded with every section). */
+const load = (): number => Number(loadavg()[0]!.toFixed(2));
+
+/** CPU µs per run-artifact listing request of a CLI pass: the pass's own figure if it prints one, else /proc. */
+function artifactCpuUsPerRequest(r: SyncRun): number | null {
+  const requests = r.result.counters.requests_by_resource['run_artifacts'] ?? 0;
+  if (requests === 0) return null;
+  const own = r.result.phases?.['run_artifacts']?.cpuUs;
+  if (typeof own === 'number') return own / requests;
+  return r.runArtifactsCpuMs === null ? null : (r.runArtifactsCpuMs * 1000) / requests;
+}
+
+/** Deletes a database file with its WAL and shared-memory files. */
+function removeDb(db: string): void {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(db + suffix, { force: true });
+}
+
+const numbers = (xs: (number | null)[]): number[] => xs.filter((x): x is number => x !== null);
+
+/** Issue 7's baseline: the official-client mirror against our full pass, alternating, --repeat times. */
+async function baselineSection(work: string): Promise<void> {
+  const section: Record<string, unknown> = { runs: flags.baselineRuns, projects: flags.baselineProjects, load_before: load() };
+  out['baseline'] = section;
+  const emu = await startEmulator({ runs: flags.baselineRuns, projects: flags.baselineProjects, seed: flags.seed, flavor: flags.flavor });
+  await warmUpEmulator(emu.url);
+  const full: SyncRun[] = [];
+  const base: Awaited<ReturnType<typeof runBaselineProcess>>[] = [];
   try {
-    const client = createClient({ baseUrl: emu.url, apiKey: KEYS.DD_API_KEY, appKey: KEYS.DD_APP_KEY, queue: { concurrency: 8 } });
-    const started = performance.now();
-    const pages = 300;
-    await Promise.all(Array.from({ length: pages }, (_, i) => client.listRuns({ sort: 'created_at', size: 10, number: i + 1 })));
-    const ms = performance.now() - started;
-    const stats = client.stats();
-    await client.close();
-    const state = (await (await fetch(`${emu.url}/_emulator/state`)).json()) as { requests: { byEndpoint: Record<string, Record<string, number>> } };
-    record(out, 'pacing', {
-      budget: `${limit}/1s`,
-      pages,
-      concurrency: 8,
-      ms: Math.round(ms),
-      // The first window's budget is spent at once; every further `limit` requests need one more period.
-      physical_limit_ms: Math.ceil((pages - limit) / limit) * 1000,
-      client_429: stats.rateLimited,
-      server_429: state.requests.byEndpoint['listRuns']?.['429'] ?? 0,
-      wait_ms: Math.round(stats.waitMs),
-    });
+    for (let i = 0; i < flags.repeat; i++) {
+      const fullDb = join(work, `baseline-full-${i}.db`);
+      const baseDb = join(work, `baseline-official-${i}.db`);
+      const runFull = async (): Promise<void> => {
+        full.push(await runSyncCli(emu.url, fullDb, ['--full', '--artifacts', 'all', '--artifact-depth', String(flags.artifactDepth)]));
+      };
+      const runBase = async (): Promise<void> => {
+        base.push(await runBaselineProcess(emu.url, baseDb, flags.artifactDepth));
+      };
+      // Alternate which goes first, so a drift in the machine's load does not favour one side.
+      if (i % 2 === 0) await runFull().then(runBase);
+      else await runBase().then(runFull);
+      const f = full[i]!;
+      const b = base[i]!;
+      console.error(`baseline #${i + 1}: full pass ${f.result.durationMs} ms, official client ${b.ms} ms, ratio ${(b.ms / f.result.durationMs).toFixed(2)}`);
+      if (i === 0) {
+        // The comparison is only fair if both mirrored the same rows with the same requests.
+        const ours = contentCounts(fullDb);
+        const theirs = contentCounts(baseDb);
+        record(section, 'rows', ours);
+        record(section, 'rows_differing_from_baseline', differingCounts(ours, theirs));
+        if (ours['runs'] !== flags.baselineRuns) console.error(`WARNING: the full pass mirrored ${ours['runs']} of ${flags.baselineRuns} runs (page numbering? try --flavor)`);
+        record(section, 'requests_by_resource', f.result.counters.requests_by_resource);
+        record(section, 'baseline_requests_by_resource', b.requests_by_resource);
+      }
+      removeDb(fullDb);
+      removeDb(baseDb);
+    }
   } finally {
     emu.stop();
+  }
+  const ratio = figure(full.map((f, i) => base[i]!.ms / f.result.durationMs), 2);
+  const fullMs = figure(full.map((f) => f.result.durationMs));
+  const baseMs = figure(base.map((b) => b.ms));
+  const cpuPerReq = figure(numbers(full.map(artifactCpuUsPerRequest)));
+  const baseCpuPerReq = figure(base.map((b) => b.run_artifacts_cpu_us_per_request));
+  const rss = figure(full.map((f) => f.result.maxRssMb));
+  const requests = full[0]!.result.counters.requests;
+  record(section, 'ratio', ratio);
+  record(section, 'full_pass_ms', fullMs);
+  record(section, 'full_pass_wall_ms', figure(full.map((f) => f.wallMs)));
+  record(section, 'baseline_ms', baseMs);
+  record(section, 'baseline_wall_ms', figure(base.map((b) => b.wallMs)));
+  record(section, 'ratio_wall', figure(full.map((f, i) => base[i]!.wallMs / f.wallMs), 2));
+  record(section, 'requests', requests);
+  record(section, 'baseline_requests', base[0]!.requests);
+  const fullCpu = figure(numbers(full.map((f) => f.cpuMs)));
+  const baseCpu = figure(base.map((b) => b.cpu_ms));
+  // CPU is what a loaded machine cannot hide: under contention wall times follow it.
+  const cpuRatio = figure(numbers(full.map((f, i) => (f.cpuMs === null ? null : base[i]!.cpu_ms / f.cpuMs))), 2);
+  record(section, 'full_pass_cpu_ms', fullCpu);
+  record(section, 'baseline_cpu_ms', baseCpu);
+  record(section, 'cpu_ratio', cpuRatio);
+  // Phase times of the median runs (not medians per phase).
+  record(section, 'full_pass_phase_ms', full[medianIndex(full.map((f) => f.result.durationMs))]!.phaseMs);
+  record(section, 'baseline_phase_ms', base[medianIndex(base.map((b) => b.ms))]!.phase_ms);
+  record(section, 'run_artifacts_cpu_us_per_request', cpuPerReq);
+  record(section, 'baseline_run_artifacts_cpu_us_per_request', baseCpuPerReq);
+  record(section, 'full_pass_peak_rss_mb', rss);
+  record(section, 'baseline_peak_rss_mb', figure(base.map((b) => b.maxRssMb)));
+  record(section, 'load_after', load());
+  const world = `${flags.baselineRuns.toLocaleString('en-US')} runs, ${flags.baselineProjects} projects, artifacts`;
+  row(`baseline / full pass (${world})`, ratio, 'x', '≥ 5x');
+  row('  full pass (built CLI, sync --full)', fullMs, 's');
+  row('  baseline (official client, sequential)', baseMs, 's');
+  row('  requests, full pass', figure([requests]), 'n');
+  row('  requests, baseline', figure([base[0]!.requests]), 'n');
+  row('  CPU of the mirror process: baseline / full pass', cpuRatio, 'x');
+  row('  CPU, full pass', fullCpu, 's');
+  row('  CPU, baseline', baseCpu, 's');
+  row('CPU per run-artifact listing request, full pass', cpuPerReq, 'us', 'halve');
+  row('  the same, baseline', baseCpuPerReq, 'us');
+  row(`peak RSS, full pass (${world})`, rss, 'MB');
+}
+
+/** The sections on the --runs world (one emulator): fetch, insert, artifacts. */
+async function fetchSections(work: string): Promise<void> {
+  const emu: Emulator = await startEmulator({ runs: flags.runs, projects: flags.projects, seed: flags.seed, flavor: flags.flavor });
+  await warmUpEmulator(emu.url);
+  const world = `${flags.runs.toLocaleString('en-US')} runs, ${flags.projects} projects`;
+  try {
+    const dump = join(work, 'runs.ndjson');
+    let dumped = false;
+    if (flags.only.has('fetch')) {
+      const section: Record<string, unknown> = { runs: flags.runs, projects: flags.projects, load_before: load() };
+      out['fetch'] = section;
+      const fetchMs: number[] = [];
+      const runPagesMs: number[] = [];
+      const passes: SyncRun[] = [];
+      const db = join(work, 'mirror.db');
+      for (let i = 0; i < flags.repeat; i++) {
+        const f = await fetchOnlyPass(emu.url, { concurrency: 8, ...(!dumped && flags.only.has('insert') ? { dumpTo: dump } : {}) });
+        dumped ||= flags.only.has('insert');
+        fetchMs.push(f.ms);
+        if (i === 0) record(section, 'fetch_only_requests_by_resource', f.requests_by_resource);
+        runPagesMs.push((await fetchRunPagesSequentially(emu.url)).ms);
+        removeDb(db);
+        passes.push(await runSyncCli(emu.url, db, ['--full', '--artifacts', 'none']));
+        const p = passes[i]!;
+        console.error(`fetch #${i + 1}: fetch-only ${Math.round(f.ms)} ms, run pages one by one ${Math.round(runPagesMs[i]!)} ms, full pass ${p.result.durationMs} ms`);
+      }
+      const last = passes[passes.length - 1]!;
+      const mirrored = contentCounts(db)['runs'];
+      if (mirrored !== flags.runs) console.error(`WARNING: the full pass mirrored ${mirrored} of ${flags.runs} runs (page numbering? try --flavor)`);
+      const ratio = figure(passes.map((p, i) => p.result.durationMs / fetchMs[i]!), 2);
+      const ratioRunPages = figure(passes.map((p, i) => p.result.durationMs / runPagesMs[i]!), 2);
+      record(section, 'full_pass_ms', figure(passes.map((p) => p.result.durationMs)));
+      record(section, 'full_pass_wall_ms', figure(passes.map((p) => p.wallMs)));
+      record(section, 'fetch_only_ms', figure(fetchMs));
+      record(section, 'fetch_only_ratio', ratio);
+      record(section, 'fetch_run_pages_sequential_ms', figure(runPagesMs));
+      record(section, 'fetch_run_pages_sequential_ratio', ratioRunPages);
+      record(section, 'full_pass_cpu_ms', figure(numbers(passes.map((p) => p.cpuMs))));
+      record(section, 'full_pass_phase_ms', passes[medianIndex(passes.map((p) => p.result.durationMs))]!.phaseMs);
+      record(section, 'full_pass_requests', last.result.counters.requests);
+      record(section, 'full_pass_requests_by_resource', last.result.counters.requests_by_resource);
+      record(section, 'full_pass_minimum_requests', minimumRequests(db, { artifacts: false }));
+      const rss = figure(passes.map((p) => p.result.maxRssMb));
+      record(section, 'full_pass_peak_rss_mb', rss);
+      const noChange = await runSyncCli(emu.url, db, ['--artifacts', 'none']);
+      record(section, 'incremental_no_change_requests', noChange.result.counters.requests);
+      record(section, 'incremental_no_change_ms', noChange.result.durationMs);
+      record(section, 'load_after', load());
+      removeDb(db);
+      row(`full pass / fetch-only, same requests (${world}, --artifacts none)`, ratio, 'x', '≤ 1.5x');
+      row('  full pass', section['full_pass_ms'] as Figure, 's');
+      row('  fetch-only (same requests, same concurrency)', section['fetch_only_ms'] as Figure, 's');
+      row('full pass / run pages fetched one by one (the pre-issue-7 fetch-only)', ratioRunPages, 'x');
+      row(`peak RSS, full pass (${world}, --artifacts none)`, rss, 'MB', '≤ 300 MB at 1M');
+      row('no-change incremental pass: requests', figure([noChange.result.counters.requests]), 'n', '3');
+    }
+    if (flags.only.has('insert')) {
+      const section: Record<string, unknown> = { runs: flags.runs, load_before: load() };
+      out['insert'] = section;
+      if (!dumped) await fetchOnlyPass(emu.url, { concurrency: 8, dumpTo: dump });
+      const insert = rawInsert(dump, join(work, 'raw.db'));
+      record(section, 'raw_insert_ms', Math.round(insert.ms));
+      record(section, 'raw_insert_runs_per_s', Math.round(insert.rows / (insert.ms / 1000)));
+      removeDb(join(work, 'raw.db'));
+      row(`raw insert, one transaction (${world})`, figure([insert.ms]), 's');
+    }
+    if (flags.only.has('artifacts')) {
+      const section: Record<string, unknown> = { runs: flags.runs, projects: flags.projects, concurrency: 16, load_before: load() };
+      out['artifacts'] = section;
+      const db = join(work, 'artifacts.db');
+      const art = await runSyncCli(emu.url, db, ['--full', '--artifacts', 'all', '--concurrency', '16', '--artifact-depth', String(flags.artifactDepth)]);
+      const min = minimumRequests(db, { artifacts: true });
+      const minTotal = Object.values(min).reduce((a, b) => a + b, 0);
+      record(section, 'full_pass_ms', art.result.durationMs);
+      record(section, 'requests', art.result.counters.requests);
+      record(section, 'requests_by_resource', art.result.counters.requests_by_resource);
+      record(section, 'minimum_requests', min);
+      record(section, 'minimum_total', minTotal);
+      const cpu = artifactCpuUsPerRequest(art);
+      record(section, 'run_artifacts_cpu_us_per_request', cpu === null ? null : Math.round(cpu));
+      record(section, 'peak_rss_mb', art.result.maxRssMb);
+      record(section, 'load_after', load());
+      removeDb(db);
+      row(`full pass with artifacts (${world}, concurrency 16)`, figure([art.result.durationMs]), 's');
+      row('  requests (minimum)', figure([art.result.counters.requests]), 'n', minTotal.toLocaleString('en-US'));
+      if (cpu !== null) row('  CPU per run-artifact listing request', figure([cpu]), 'us');
+    }
+  } finally {
+    emu.stop();
+  }
+}
+
+/** Peak RSS of a full pass at --rss-runs. */
+async function rssSection(work: string): Promise<void> {
+  const runs = flags.rssRuns;
+  const section: Record<string, unknown> = { runs, load_before: load() };
+  out['rss'] = section;
+  const big = await startEmulator({ runs, projects: Math.max(flags.projects, Math.ceil(runs / 1000)), seed: flags.seed, flavor: flags.flavor });
+  try {
+    const r = await runSyncCli(big.url, join(work, 'big.db'), ['--full', '--artifacts', 'none']);
+    record(section, 'full_pass_ms', r.result.durationMs);
+    record(section, 'peak_rss_mb', r.result.maxRssMb);
+    record(section, 'cpu_ms', r.cpuMs);
+    record(section, 'phase_ms', r.phaseMs);
+    row(`peak RSS, full pass (${runs.toLocaleString('en-US')} runs, --artifacts none)`, figure([r.result.maxRssMb]), 'MB', '≤ 300 MB');
+  } finally {
+    big.stop();
   }
 }
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'modellab-bench-'));
-  const out: Record<string, unknown> = { runs: RUNS, projects: PROJECTS, node: process.version, at: new Date().toISOString() };
-  const emu = await startEmulator(RUNS, PROJECTS);
+  console.error(`bench: sections ${[...flags.only].join(',')}, repeat ${flags.repeat}, emulator flavor ${flags.flavor ?? '(default)'}, load ${load()}`);
   try {
-    const dump = join(work, 'runs.ndjson');
-    const fetch = await fetchOnly(emu.url, dump);
-    record(out, 'fetch_only_ms', Math.round(fetch.ms));
-    record(out, 'fetch_only_runs_per_s', Math.round(fetch.runs / (fetch.ms / 1000)));
-    const insert = rawInsert(dump, join(work, 'raw.db'));
-    record(out, 'raw_insert_ms', Math.round(insert.ms));
-    record(out, 'raw_insert_runs_per_s', Math.round(insert.rows / (insert.ms / 1000)));
-
-    const db = join(work, 'mirror.db');
-    const full = await runSyncCli(emu.url, db, ['--full', '--artifacts', 'none']);
-    // The pass's own duration (process start-up excluded; the wall time is recorded too).
-    const runsPhaseMs = full.result.durationMs;
-    record(out, 'full_pass_wall_ms', Math.round(full.wallMs));
-    record(out, 'full_pass_ms', Math.round(runsPhaseMs));
-    record(out, 'full_pass_runs_per_s', Math.round(RUNS / (runsPhaseMs / 1000)));
-    record(out, 'full_pass_vs_limit', Number((runsPhaseMs / Math.max(fetch.ms, insert.ms)).toFixed(2)));
-    record(out, 'full_pass_requests', full.result.counters.requests);
-    record(out, 'full_pass_requests_by_resource', full.result.counters.requests_by_resource);
-    record(out, 'full_pass_peak_rss_mb', full.result.maxRssMb);
-    const noChange = await runSyncCli(emu.url, db, ['--artifacts', 'none']);
-    record(out, 'incremental_no_change_requests', noChange.result.counters.requests);
-    record(out, 'incremental_no_change_ms', Math.round(noChange.result.durationMs));
-    record(out, 'full_pass_minimum_requests', minimumRequests(db, { artifacts: false }));
-    if (values.artifacts) {
-      const withArtifacts = join(work, 'artifacts.db');
-      const art = await runSyncCli(emu.url, withArtifacts, ['--full', '--artifacts', 'all', '--concurrency', '16']);
-      const min = minimumRequests(withArtifacts, { artifacts: true });
-      record(out, 'artifacts_full_pass_ms', Math.round(art.result.durationMs));
-      record(out, 'artifacts_full_pass_requests', art.result.counters.requests);
-      record(out, 'artifacts_full_pass_requests_by_resource', art.result.counters.requests_by_resource);
-      record(out, 'artifacts_minimum_requests', min);
-      record(out, 'artifacts_minimum_total', Object.values(min).reduce((a, b) => a + b, 0));
+    if (flags.only.has('baseline')) await baselineSection(work);
+    if (flags.only.has('fetch') || flags.only.has('insert') || flags.only.has('artifacts')) await fetchSections(work);
+    if (flags.only.has('pacing')) {
+      const pacing = await measurePacing({ seed: flags.seed, flavor: flags.flavor });
+      record(out, 'pacing', pacing);
+      row(`pacing: 429s under a ${pacing.budget} budget (client / server)`, figure([pacing.client_429 + pacing.server_429]), 'n', '0');
     }
+    if (flags.only.has('rss')) await rssSection(work);
   } finally {
-    emu.stop();
+    rmSync(work, { recursive: true, force: true });
   }
-  await measurePacing(out);
-  const rssRuns = Number(values['rss-runs']);
-  if (rssRuns > 0) {
-    const big = await startEmulator(rssRuns, Math.max(PROJECTS, Math.ceil(rssRuns / 1000)));
-    try {
-      const r = await runSyncCli(big.url, join(work, 'big.db'), ['--full', '--artifacts', 'none']);
-      record(out, 'rss_runs', rssRuns);
-      record(out, 'rss_full_pass_ms', Math.round(r.result.durationMs));
-      record(out, 'rss_peak_mb', r.result.maxRssMb);
-    } finally {
-      big.stop();
-    }
+  const table = renderTable(rows);
+  if (flags.json) {
+    console.error(`\n${table}`);
+    console.log(JSON.stringify(out));
+  } else {
+    console.log(`\n${table}`);
   }
-  rmSync(work, { recursive: true, force: true });
-  console.log(JSON.stringify(out));
 }
 
 await main();
