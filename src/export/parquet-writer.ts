@@ -3,6 +3,7 @@ import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 import { fsyncPath } from './files.js';
+import { fullCollector } from './heap.js';
 import { parquetValue, type TableWriter } from './table-writer.js';
 import type { Column, Row } from './tables.js';
 
@@ -43,6 +44,7 @@ export function createParquetWriter(path: string, columns: Column[], rowGroupRow
   const writer = new ParquetWriter({ writer: fileWriter(path), schema: parquetSchema(columns), createdBy: 'modellab-mirror' });
   let buffers: unknown[][] = columns.map(() => []);
   let buffered = 0;
+  const collect = fullCollector();
   const flushGroup = async (): Promise<void> => {
     if (buffered === 0) return;
     await writer.write({
@@ -51,8 +53,9 @@ export function createParquetWriter(path: string, columns: Column[], rowGroupRow
     });
     buffers = columns.map(() => []);
     buffered = 0;
-    // Encoding a group is synchronous work: let timers and sockets (the daemon's /healthz) through.
+    // Encoding a group is synchronous work: let timers and sockets through, then drop the group's garbage.
     await yieldToEventLoop();
+    collect();
   };
   return {
     async write(rows: Row[]) {
