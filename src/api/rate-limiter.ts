@@ -1,5 +1,6 @@
 // The one queue every request goes through: concurrency and priorities (p-queue), an optional static
 // cap, and adaptive pacing from the server's X-RateLimit-* headers, per X-RateLimit-Name bucket.
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
@@ -93,7 +94,8 @@ export class RequestScheduler {
   private readonly endpointBucket = new Map<EndpointName, Bucket>();
   private readonly opts: SchedulerOptions & { resetSlackMs: number; maxWaitMs: number };
   /** Aborted by close(): ends every wait for budget. */
-  private readonly closing = new AbortController();
+  // Every request waiting for budget listens to it: no listener limit (the default 10 warns at 11 waiters).
+  private readonly closing = unlimitedAbortController();
   private waiting = 0;
   private waitStartedAt = 0;
   private waitMsTotal = 0;
@@ -313,4 +315,10 @@ export function parseRateLimitHeaders(headers: Record<string, string | string[] 
     }
   }
   return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function unlimitedAbortController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
