@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { formatTimestamp, normalizeTimestamp, type ModelLabClient } from '../api/index.js';
 import {
@@ -69,6 +70,8 @@ export async function runSync(deps: SyncDeps, options: SyncOptions, signal?: Abo
     onLost: () => lockLost.abort(new Error('the writer lock was taken over by another process')),
   });
   const passSignal = signal ? AbortSignal.any([signal, lockLost.signal]) : lockLost.signal;
+  // Every request in flight or waiting for budget listens to it: no listener limit (the default warns at 11).
+  setMaxListeners(0, passSignal);
   try {
     markAbandonedSyncRuns(store, now());
     const watermarkKey = scopedKey(WATERMARK_KEY, options.projectIds);
@@ -104,7 +107,9 @@ export async function runSync(deps: SyncDeps, options: SyncOptions, signal?: Abo
       log[level]({ ...ctx.counters, skipped_records: undefined, durationMs }, `${kind} sync succeeded${ctx.counters.skipped > 0 ? ` with ${ctx.counters.skipped} skipped records` : ''}`);
       return { syncId, kind, resumedFrom: checkpoint?.origin ?? null, counters: ctx.counters, durationMs, phases: ctx.phases };
     } catch (err) {
-      const failure = translateSqliteError(passSignal.aborted && lockLost.signal.aborted ? lockLost.signal.reason : err, store.path) as Error;
+      // An interrupted pass reports why it stopped (SIGTERM, a lost lock), not the request that was cut short.
+      const reason = passSignal.aborted && passSignal.reason instanceof Error ? passSignal.reason : err;
+      const failure = translateSqliteError(reason, store.path) as Error;
       const status = signal?.aborted ? 'interrupted' : 'failed';
       try {
         ctx.flushCounters();

@@ -76,9 +76,12 @@ export class PassContext {
   private lastReported: { phase: SyncPhase | null; at: number } = { phase: null, at: 0 };
   private phaseStartedAt = 0;
 
+  /** the API client; every call carries the pass's signal, so an interrupted pass stops mid-request and mid-retry */
+  readonly client: ModelLabClient;
+
   constructor(
     readonly store: Store,
-    readonly client: ModelLabClient,
+    client: ModelLabClient,
     readonly log: Logger,
     readonly progress: ProgressSink,
     readonly options: SyncOptions,
@@ -89,6 +92,7 @@ export class PassContext {
     /** where this pass's checkpoint lives (per scope) */
     readonly checkpointKey: string = CHECKPOINT_KEY,
   ) {
+    this.client = signal ? withSignal(client, signal) : client;
     this.writer = new MirrorWriter(store);
     this.write = { syncId, now: now() };
     this.baseStats = structuredClone(client.stats());
@@ -164,4 +168,24 @@ export class PassContext {
       rateLimitWaitMs: s.waitMs - this.baseStats.waitMs,
     });
   }
+}
+
+// The calls a pass makes, each given the pass's signal (the client cancels its request, retry waits and rate-limit waits).
+function withSignal(client: ModelLabClient, signal: AbortSignal): ModelLabClient {
+  const opts = { signal };
+  const signalled: Partial<ModelLabClient> = {
+    listProjects: (query) => client.listProjects(query, opts),
+    getProject: (id) => client.getProject(id, opts),
+    listRuns: (query) => client.listRuns(query, opts),
+    getRun: (id) => client.getRun(id, opts),
+    listRunArtifacts: (runId, path) => client.listRunArtifacts(runId, path, opts),
+    listProjectArtifacts: (id) => client.listProjectArtifacts(id, opts),
+  };
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (Object.hasOwn(signalled, prop)) return signalled[prop as keyof ModelLabClient];
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
