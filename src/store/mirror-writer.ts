@@ -299,7 +299,7 @@ export class MirrorWriter {
   reconcilePins(pinnedIds: Set<number>, ctx: WriteContext, projectIds: number[] = []): number {
     let changed = 0;
     const scope = projectIds.length > 0 ? ` AND project_id IN (${projectIds.map(Number).join(',')})` : '';
-    const current = this.sqlite.prepare(`SELECT id FROM runs WHERE is_pinned = 1${scope}`).pluck().all() as number[];
+    const current = this.sqlite.prepare(`SELECT id FROM runs WHERE id > 0 AND is_pinned = 1${scope}`).pluck().all() as number[];
     for (const id of current) if (!pinnedIds.has(id)) changed += this.setPinned(id, false, ctx);
     for (const id of pinnedIds) changed += this.setPinned(id, true, ctx);
     return changed;

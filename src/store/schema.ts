@@ -86,6 +86,8 @@ export const runs = sqliteTable(
       .where(sql`removed_upstream_at IS NULL AND (artifacts_listed_for IS NULL OR artifacts_listed_for <> updated_at)`),
     index('runs_artifacts_never_listed_idx').on(t.id).where(sql`removed_upstream_at IS NULL AND artifacts_listed_for IS NULL`),
     index('runs_live_project_idx').on(t.project_id).where(sql`removed_upstream_at IS NULL`),
+    // The pinned runs (a handful): every incremental pass reconciles them.
+    index('runs_pinned_idx').on(t.id).where(sql`is_pinned = 1`),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX `runs_pinned_idx` ON `runs` (`id`) WHERE is_pinned = 1;
