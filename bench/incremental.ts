@@ -36,6 +36,7 @@ for (const runs of sizes) {
       incremental_ms: incremental.result.durationMs,
       incremental_requests: incremental.result.counters.requests,
       incremental_cpu_ms: incremental.cpuMs,
+      incremental_phases: incremental.result.phases ?? null,
     };
     process.stderr.write(`${runs} runs: ${changed} changed runs synced in ${(incremental.result.durationMs / 1000).toFixed(2)} s (${incremental.result.counters.requests} requests)\n`);
     results.push(row);
