@@ -1,5 +1,5 @@
-import type { ProjectAttributes, RunAttributes } from '../api/index.js';
-import { diffRecords, flattenProject, flattenRun, flattenStoredRun, type FlatRecord, type StoredMetric, type Store } from '../store/index.js';
+import type { ProjectAttributes } from '../api/index.js';
+import { diffRecords, flattenProject, storedRunFlattener, type FlatRecord, type Store } from '../store/index.js';
 import { QueryError } from './errors.js';
 
 export interface EntityDiff {
@@ -45,33 +45,10 @@ export function diffMirrors(a: Store, bPath: string, options: { limit: number })
 type Schema = 'main' | 'other';
 type Flattener = (schema: Schema, row: { id: number; raw_json: string; content_hash: string | null }) => FlatRecord;
 
-const RUN_COLUMNS = [
-  'project_id', 'name', 'description', 'status', 'owner_id', 'has_children', 'is_pinned', 'mlflow_artifact_location',
-  'external_url', 'created_at', 'started_at', 'updated_at', 'completed_at', 'deleted_at', 'duration',
-];
-
-// A run as one file holds it, flattened as the journal flattens what the API sent: runs written since
-// content_hash existed keep their attributes in columns and tables (raw_json holds only the others); older
-// rows keep the whole attributes in raw_json.
+// A run as one file holds it, flattened as the journal flattens what the API sent (the store's own reader).
 function runFlattener(db: Store['sqlite']): Flattener {
-  const prepare = (schema: Schema) => ({
-    columns: db.prepare(`SELECT ${RUN_COLUMNS.join(', ')} FROM ${schema}.runs WHERE id = ?`),
-    params: db.prepare(`SELECT key, value FROM ${schema}.run_params WHERE run_id = ?`),
-    tags: db.prepare(`SELECT key, value FROM ${schema}.run_tags WHERE run_id = ?`),
-    metrics: db.prepare(`SELECT key, count, first_step, last_step, latest, min, max, mean, stddev FROM ${schema}.run_metrics WHERE run_id = ?`),
-  });
-  const statements = { main: prepare('main'), other: prepare('other') };
-  return (schema, row) => {
-    if (row.content_hash === null) return flattenRun(JSON.parse(row.raw_json) as RunAttributes);
-    const s = statements[schema];
-    return flattenStoredRun(
-      s.columns.get(row.id) as Record<string, string | number | null>,
-      s.params.all(row.id) as Array<{ key: string; value: string }>,
-      s.tags.all(row.id) as Array<{ key: string; value: string }>,
-      s.metrics.all(row.id) as StoredMetric[],
-      JSON.parse(row.raw_json) as Record<string, unknown>,
-    );
-  };
+  const files = { main: storedRunFlattener(db, 'main'), other: storedRunFlattener(db, 'other') };
+  return (schema, row) => files[schema](row);
 }
 
 function diffEntity(db: Store['sqlite'], table: 'runs' | 'projects', limit: number, flatten: Flattener): EntityDiff {

@@ -34,11 +34,6 @@ export function restoreDeferredIndexes(store: Store): number {
   }).immediate();
 }
 
-/** Whether some secondary indexes are waiting to be built. */
-export function hasDeferredIndexes(store: Store): boolean {
-  return readPending(store).length > 0;
-}
-
 function readPending(store: Store): string[] {
   const row = store.sqlite.prepare('SELECT value FROM sync_state WHERE key = ?').pluck().get(STATE_KEY) as string | undefined;
   return row ? (JSON.parse(row) as string[]) : [];

@@ -96,7 +96,8 @@ function lockedError(path: string, held: LockRow, staleMs: number): StoreError {
   );
 }
 
-function isPidAlive(pid: number): boolean {
+/** Whether a process with this pid runs on this host (EPERM: it runs, as another user). */
+export function isPidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

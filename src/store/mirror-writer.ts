@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { RUN_STATUSES, type Project, type ProjectFile, type Run, type RunArtifactFile, type RunAttributes } from '../api/index.js';
 import type { Store } from './open.js';
-import { diffRecords, flattenProject, flattenRun, flattenStoredRun, type FlatRecord, type StoredMetric } from './flatten.js';
+import { diffRecords, flattenProject, flattenRun, type FlatRecord } from './flatten.js';
+import { RUN_COLUMNS, storedRunFlattener } from './stored-run.js';
 
 /** What saving one upstream record did to the mirror. */
 export type SaveOutcome = 'created' | 'updated' | 'unchanged';
@@ -37,10 +38,7 @@ interface StoredRun extends StoredRow {
 }
 
 // Attributes stored in their own columns or tables; anything else the API sends lands in raw_json.
-const RUN_ATTRIBUTES_WITH_A_HOME = new Set<string>([
-  'project_id', 'name', 'description', 'status', 'owner_id', 'has_children', 'is_pinned', 'mlflow_artifact_location', 'external_url',
-  'created_at', 'started_at', 'updated_at', 'completed_at', 'deleted_at', 'duration', 'params', 'tags', 'metric_summaries', 'descendant_match',
-]);
+const RUN_ATTRIBUTES_WITH_A_HOME = new Set<string>([...RUN_COLUMNS, 'params', 'tags', 'metric_summaries', 'descendant_match']);
 
 function extraRunAttributes(a: RunAttributes): Record<string, unknown> {
   const extra: Record<string, unknown> = {};
@@ -55,10 +53,6 @@ function isSameContent(stored: StoredRun, hash: string, a: RunAttributes): boole
   return stored.raw_json === JSON.stringify(whole);
 }
 
-const RUN_COLUMNS = [
-  'project_id', 'name', 'description', 'status', 'owner_id', 'has_children', 'is_pinned', 'mlflow_artifact_location',
-  'external_url', 'created_at', 'started_at', 'updated_at', 'completed_at', 'deleted_at', 'duration',
-] as const;
 const PROJECT_COLUMNS = [
   'name', 'description', 'owner_id', 'artifact_storage_location', 'external_url', 'is_starred', 'created_at', 'updated_at', 'deleted_at',
 ] as const;
@@ -74,11 +68,14 @@ export class MirrorWriter {
   readonly tally: WriteTally = { created: 0, updated: 0, removed: 0, unknownValues: {} };
 
   private readonly rows: MultiRowInserter;
+  // The run as the mirror holds it, flattened like flattenRun: the journal's "before" of an update.
+  private readonly flattenStored: ReturnType<typeof storedRunFlattener>;
 
   constructor(store: Store) {
     this.sqlite = store.sqlite;
     this.stmt = prepareStatements(store.sqlite);
     this.rows = new MultiRowInserter(store.sqlite);
+    this.flattenStored = storedRunFlattener(store.sqlite);
   }
 
   /** Runs fn in one synchronous IMMEDIATE transaction; the tally follows a rollback. */
@@ -109,7 +106,7 @@ export class MirrorWriter {
       if (stored.removed_upstream_at !== null) this.restore('run', id, stored.removed_upstream_at, ctx);
       return 'unchanged';
     }
-    const before = stored ? this.loadFlatRun(id, stored) : null;
+    const before = stored ? this.flattenStored({ id, raw_json: stored.raw_json, content_hash: stored.content_hash }) : null;
     this.stmt.upsertRun.run({
       id,
       project_id: a.project_id,
@@ -153,19 +150,6 @@ export class MirrorWriter {
     return 'updated';
   }
 
-  // The run as the mirror holds it, flattened like flattenRun (rows written before content_hash kept raw_json whole).
-  private loadFlatRun(id: number, stored: StoredRun): FlatRecord {
-    if (stored.content_hash === null) return flattenRun(JSON.parse(stored.raw_json) as RunAttributes);
-    const row = this.stmt.selectRunColumns.get(id) as Record<string, string | number | null>;
-    return flattenStoredRun(
-      row,
-      this.stmt.selectRunParams.all(id) as { key: string; value: string }[],
-      this.stmt.selectRunTags.all(id) as { key: string; value: string }[],
-      this.stmt.selectRunMetrics.all(id) as StoredMetric[],
-      JSON.parse(stored.raw_json) as Record<string, unknown>,
-    );
-  }
-
   /** Upserts a project with its tags; an unchanged project is not rewritten. */
   saveProject(project: Project, ctx: WriteContext): SaveOutcome {
     const id = Number(project.id);
@@ -203,11 +187,6 @@ export class MirrorWriter {
   /** Records that a full walk's listing contained this id (for removal detection). */
   markSeen(walk: number, entity: Entity | 'parent_link', id: number): void {
     this.stmt.markSeen.run(walk, entity, id);
-  }
-
-  /** Whether a walk saw this id. */
-  wasSeen(walk: number, entity: Entity | 'parent_link', id: number): boolean {
-    return this.stmt.wasSeen.get(walk, entity, id) !== undefined;
   }
 
   /** Forgets what a walk saw (it finished, or a new walk of its scope starts). */
@@ -399,10 +378,6 @@ function prepareStatements(db: Database.Database) {
   const projectSet = PROJECT_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ');
   return {
     selectRun: db.prepare('SELECT raw_json, removed_upstream_at, content_hash, is_pinned FROM runs WHERE id = ?'),
-    selectRunColumns: db.prepare(`SELECT ${RUN_COLUMNS.join(', ')} FROM runs WHERE id = ?`),
-    selectRunParams: db.prepare('SELECT key, value FROM run_params WHERE run_id = ?'),
-    selectRunTags: db.prepare('SELECT key, value FROM run_tags WHERE run_id = ?'),
-    selectRunMetrics: db.prepare('SELECT key, count, first_step, last_step, latest, min, max, mean, stddev FROM run_metrics WHERE run_id = ?'),
     upsertRun: db.prepare(
       `INSERT INTO runs (id, ${RUN_COLUMNS.join(', ')}, first_seen_at, last_synced_at, removed_upstream_at, raw_json, content_hash)
        VALUES (@id, ${RUN_COLUMNS.map((c) => '@' + c).join(', ')}, @now, @now, NULL, @raw_json, @content_hash)
@@ -421,7 +396,6 @@ function prepareStatements(db: Database.Database) {
     deleteProjectTags: db.prepare('DELETE FROM project_tags WHERE project_id = ?'),
     insertProjectTag: db.prepare('INSERT OR IGNORE INTO project_tags (project_id, key, value) VALUES (?, ?, ?)'),
     markSeen: db.prepare('INSERT OR IGNORE INTO sync_seen (walk, entity, id) VALUES (?, ?, ?)'),
-    wasSeen: db.prepare('SELECT 1 FROM sync_seen WHERE walk = ? AND entity = ? AND id = ?'),
     selectParent: db.prepare('SELECT parent_run_id FROM runs WHERE id = ?'),
     updateParent: db.prepare('UPDATE runs SET parent_run_id = ? WHERE id = ?'),
     deleteRunArtifacts: db.prepare('DELETE FROM run_artifacts WHERE run_id = ?'),

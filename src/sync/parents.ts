@@ -91,10 +91,10 @@ async function readChildren(ctx: PassContext, parentId: number): Promise<ChildLi
     const result = await walkPages<Run>({
       listing: `runs?filter[parent_run_id]=${parentId}`,
       pageSize: ctx.options.pageSize,
-      ...(ctx.pageBase !== undefined ? { base: ctx.pageBase } : {}),
+      base: ctx.pageBase,
       log: ctx.log,
       signal: ctx.signal,
-      fetchPage: (number, size) => ctx.client.listRuns({ parentRunId: parentId, sort: 'created_at', size, ...(number !== undefined ? { number } : {}) }),
+      fetchPage: (number, size) => ctx.client.listRuns({ parentRunId: parentId, sort: 'created_at', size, number }),
       savePage: (items, info) => {
         for (const run of items) children.push(Number(run.id));
         ctx.recordSkipped(info.skipped);

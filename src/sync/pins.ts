@@ -17,10 +17,10 @@ export async function syncPins(ctx: PassContext): Promise<void> {
   const result = await walkPages<Run>({
     listing: 'runs?pinned_first=true',
     pageSize: ctx.options.pageSize,
-    ...(ctx.pageBase !== undefined ? { base: ctx.pageBase } : {}),
+    base: ctx.pageBase,
     log: ctx.log,
     signal: ctx.signal,
-    fetchPage: (number, size) => ctx.client.listRuns({ pinnedFirst: true, sort: '-updated_at', size, ...(number !== undefined ? { number } : {}) }),
+    fetchPage: (number, size) => ctx.client.listRuns({ pinnedFirst: true, sort: '-updated_at', size, number }),
     savePage: (items, info) => {
       for (const run of items) {
         if (!run.attributes.is_pinned) {

@@ -48,8 +48,8 @@ export async function syncProjects(ctx: PassContext, checkpoint: Checkpoint | nu
       prefetch: 4,
       log: ctx.log,
       signal: ctx.signal,
-      ...(ctx.pageBase !== undefined ? { base: ctx.pageBase } : {}),
-      fetchPage: (number, size) => ctx.client.listProjects({ sort: 'created_at', size, ...(number !== undefined ? { number } : {}) }),
+      base: ctx.pageBase,
+      fetchPage: (number, size) => ctx.client.listProjects({ sort: 'created_at', size, number }),
       savePage: (items, info) => {
         ctx.writer.transaction(() => {
           save(items);

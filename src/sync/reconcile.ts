@@ -78,7 +78,7 @@ export async function reconcileRunCounts(ctx: PassContext, serverTotal: number |
   const candidates: number[] = [];
   for (const projectId of differing) {
     const seen = new Set<number>();
-    const complete = await walkProjectRuns(ctx, projectId, seen);
+    const complete = await walkRunIds(ctx, projectId, (id) => seen.add(id));
     if (complete) candidates.push(...listLiveRunIds(ctx.store, projectId).filter((id) => !seen.has(id)));
   }
   ctx.endPhase('reconcile');
@@ -86,20 +86,22 @@ export async function reconcileRunCounts(ctx: PassContext, serverTotal: number |
   await confirmRemovals(ctx, 'run', candidates.slice(0, MAX_CONFIRMATIONS));
 }
 
-// Walks one project's runs, saving what changed; returns whether the walk was complete.
-async function walkProjectRuns(ctx: PassContext, projectId: number, seen: Set<number>): Promise<boolean> {
+// Walks the runs of one project (or of the organization), saving what changed and telling `seen` each id;
+// returns whether the listing was read completely with nothing skipped.
+async function walkRunIds(ctx: PassContext, projectId: number | undefined, seen: (id: number) => void): Promise<boolean> {
   const result = await walkPages<Run>({
-    listing: `runs?filter[project_id]=${projectId}`,
+    listing: `runs?sort=created_at${projectId !== undefined ? `&filter[project_id]=${projectId}` : ''}`,
     pageSize: ctx.options.pageSize,
-    ...(ctx.pageBase !== undefined ? { base: ctx.pageBase } : {}),
+    base: ctx.pageBase,
+    prefetch: 8,
     log: ctx.log,
     signal: ctx.signal,
-    fetchPage: (number, size) => ctx.client.listRuns({ projectId, sort: 'created_at', size, ...(number !== undefined ? { number } : {}) }),
+    fetchPage: (number, size) => ctx.client.listRuns({ sort: 'created_at', projectId, size, number }),
     savePage: (items, info) => {
       ctx.writer.transaction(() => {
         for (const run of items) {
           ctx.writer.saveRun(run, ctx.write);
-          seen.add(Number(run.id));
+          seen(Number(run.id));
         }
         ctx.counters.pages++;
         ctx.recordSkipped(info.skipped);
@@ -115,31 +117,9 @@ async function walkProjectRuns(ctx: PassContext, projectId: number, seen: Set<nu
 async function rewalkRunIds(ctx: PassContext, walk: number): Promise<boolean> {
   ctx.beginPhase('rewalk');
   ctx.counters.rewalks++;
-  const scopes = ctx.options.projectIds.length > 0 ? ctx.options.projectIds : [undefined];
   let complete = true;
-  for (const projectId of scopes) {
-    const result = await walkPages<Run>({
-      listing: `runs?sort=created_at${projectId !== undefined ? `&filter[project_id]=${projectId}` : ''}`,
-      pageSize: ctx.options.pageSize,
-      ...(ctx.pageBase !== undefined ? { base: ctx.pageBase } : {}),
-      prefetch: 8,
-      log: ctx.log,
-      signal: ctx.signal,
-      fetchPage: (number, size) => ctx.client.listRuns({ sort: 'created_at', size, ...(projectId !== undefined ? { projectId } : {}), ...(number !== undefined ? { number } : {}) }),
-      savePage: (items, info) => {
-        ctx.writer.transaction(() => {
-          for (const run of items) {
-            ctx.writer.saveRun(run, ctx.write);
-            ctx.writer.markSeen(walk, 'run', Number(run.id));
-          }
-          ctx.counters.pages++;
-          ctx.recordSkipped(info.skipped);
-          ctx.flushCounters();
-        });
-        return true;
-      },
-    });
-    complete &&= result.complete && result.skipped.length === 0;
+  for (const projectId of ctx.options.projectIds.length > 0 ? ctx.options.projectIds : [undefined]) {
+    complete &&= await walkRunIds(ctx, projectId, (id) => ctx.writer.markSeen(walk, 'run', id));
   }
   ctx.endPhase('rewalk');
   return complete;

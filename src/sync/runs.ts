@@ -91,11 +91,11 @@ async function walkRunListing(ctx: PassContext, cp: Checkpoint, projectId: numbe
     listing: `runs?sort=created_at${projectId !== undefined ? `&filter[project_id]=${projectId}` : ''}`,
     pageSize: ctx.options.pageSize,
     ...(cp.page !== null ? { startPage: cp.page, startTotal: cp.total } : {}),
-    ...(ctx.pageBase !== undefined ? { base: ctx.pageBase } : {}),
+    base: ctx.pageBase,
     prefetch: PREFETCH_PAGES,
     log: ctx.log,
     signal: ctx.signal,
-    fetchPage: (number, size) => ctx.client.listRuns({ ...query, size, ...(number !== undefined ? { number } : {}) }),
+    fetchPage: (number, size) => ctx.client.listRuns({ ...query, size, number }),
     savePage: (items, info) => {
       cp.listingStartTotal ??= info.total;
       pending.push(...items);
@@ -146,10 +146,10 @@ export async function syncChangedRuns(ctx: PassContext, stopAt: string): Promise
       const result = await walkPages<Run>({
         listing: `runs?sort=-updated_at${projectId !== undefined ? `&filter[project_id]=${projectId}` : ''}`,
         pageSize: ctx.options.pageSize,
-        ...(ctx.pageBase !== undefined ? { base: ctx.pageBase } : {}),
+        base: ctx.pageBase,
         log: ctx.log,
         signal: ctx.signal,
-        fetchPage: (number, size) => ctx.client.listRuns({ ...query, size, ...(number !== undefined ? { number } : {}) }),
+        fetchPage: (number, size) => ctx.client.listRuns({ ...query, size, number }),
         savePage: (items, info) => {
           if (first && items[0]) head = items[0].attributes.updated_at;
           if (first) listingTotal = info.total;
