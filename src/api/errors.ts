@@ -266,6 +266,18 @@ export function isApiError(value: unknown): value is ApiError {
   return value instanceof ApiError;
 }
 
+/**
+ * Codes that, once retries are spent, may come from one bad record rather than from the listing as a
+ * whole: a record the schema refuses (or an id the mirror cannot store), or a server that fails while
+ * rendering it. A caller walking a listing may re-read the failing page in smaller pages to isolate it.
+ */
+export const RECORD_LEVEL_CODES: ReadonlySet<ApiErrorCode> = new Set<ApiErrorCode>(['invalid_response', 'server']);
+
+/** True when `err` (thrown after the client's retries) may be caused by one bad record; see RECORD_LEVEL_CODES. */
+export function isRecordLevelFailure(err: unknown): boolean {
+  return isApiError(err) && RECORD_LEVEL_CODES.has(err.code);
+}
+
 /** Replaces every occurrence of the given secrets in `text`. */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;

@@ -19,10 +19,12 @@ export {
   AbortedError,
   API_ERROR_CODES,
   isApiError,
+  isRecordLevelFailure,
+  RECORD_LEVEL_CODES,
 } from './errors.js';
 export type { ApiErrorCode } from './errors.js';
-export { RETRYABLE_CODES, RECORD_LEVEL_CODES, isRetryable, isRetryableCode, isRecordLevelFailure } from './retry-policy.js';
+export { RETRYABLE_CODES, isRetryable } from './retry-policy.js';
 export type { RetryOptions } from './retry-policy.js';
 export type { RequestsPerPeriod } from './rate-limiter.js';
-export { DEFAULT_PAGE_SIZE, nextPageNumber, pageWalkLimit, paginate } from './paginate.js';
-export { normalizeTimestamp, formatTimestamp, parseTimestamp } from './timestamps.js';
+export { DEFAULT_PAGE_SIZE, nextPageNumber, pageWalkLimit } from './paginate.js';
+export { normalizeTimestamp, formatTimestamp } from './timestamps.js';

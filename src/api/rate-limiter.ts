@@ -30,9 +30,9 @@ export interface SchedulerOptions {
   resetSlackMs?: number;
   /**
    * Longest wait for budget the scheduler accepts; a longer one (a far reset, a long period) rejects
-   * with WaitExceedsMaxError instead of sleeping. At most 2^31-1 ms (a timer's limit). @default 900000
+   * with WaitExceedsMaxError instead of sleeping. The caller bounds it (the client: at most MAX_TIMER_MS).
    */
-  maxWaitMs?: number;
+  maxWaitMs: number;
   logger?: Logger;
 }
 
@@ -92,7 +92,7 @@ export class RequestScheduler {
   private sharedClaimed = false;
   private readonly buckets = new Map<string, Bucket>();
   private readonly endpointBucket = new Map<EndpointName, Bucket>();
-  private readonly opts: SchedulerOptions & { resetSlackMs: number; maxWaitMs: number };
+  private readonly opts: SchedulerOptions & { resetSlackMs: number };
   /** Aborted by close(): ends every wait for budget. */
   // Every request waiting for budget listens to it: no listener limit (the default 10 warns at 11 waiters).
   private readonly closing = unlimitedAbortController();
@@ -101,7 +101,7 @@ export class RequestScheduler {
   private waitMsTotal = 0;
 
   constructor(opts: SchedulerOptions) {
-    this.opts = { ...opts, resetSlackMs: opts.resetSlackMs ?? 25, maxWaitMs: Math.min(opts.maxWaitMs ?? 900_000, MAX_TIMER_MS) };
+    this.opts = { ...opts, resetSlackMs: opts.resetSlackMs ?? 25 };
     this.queue = new PQueue({
       concurrency: opts.concurrency,
       ...(opts.requestsPerPeriod

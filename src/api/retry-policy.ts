@@ -1,7 +1,6 @@
 // When to try again, and how long to wait: the policy as named data, so it can be read and tested.
-// errors.ts imports this module too (ApiError.retryable); both sides only use the other at call time.
-import { ApiError } from './errors.js';
-import type { ApiErrorCode } from './errors.js';
+// errors.ts imports this module (ApiError.retryable); this one needs errors.ts only for types.
+import type { ApiError, ApiErrorCode } from './errors.js';
 
 /** Error codes that are retried, each with the reason it is safe to. */
 export const RETRYABLE_CODES: ReadonlyMap<ApiErrorCode, string> = new Map<ApiErrorCode, string>([
@@ -38,18 +37,6 @@ export function isRetryableCode(code: ApiErrorCode): boolean {
 /** True when the client retries `err`: its code is retryable and it is not a refused over-long wait. */
 export function isRetryable(err: Pick<ApiError, 'code'> & { exceedsMaxWait?: boolean }): boolean {
   return isRetryableCode(err.code) && err.exceedsMaxWait !== true;
-}
-
-/**
- * Codes that, once retries are spent, may come from one bad record rather than from the listing as a
- * whole: a record the schema refuses (or an id the mirror cannot store), or a server that fails while
- * rendering it. A caller walking a listing may re-read the failing page in smaller pages to isolate it.
- */
-export const RECORD_LEVEL_CODES: ReadonlySet<ApiErrorCode> = new Set<ApiErrorCode>(['invalid_response', 'server']);
-
-/** True when `err` (thrown after the client's retries) may be caused by one bad record; see RECORD_LEVEL_CODES. */
-export function isRecordLevelFailure(err: unknown): boolean {
-  return err instanceof ApiError && RECORD_LEVEL_CODES.has(err.code);
 }
 
 /** Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^(retry-1))]. */

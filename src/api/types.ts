@@ -8,16 +8,10 @@
  * preview and grows (e.g. `archived`), so a run's `status` is any string and is never rejected.
  */
 export const KNOWN_RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'killed', 'unresponsive', 'paused'] as const;
-export type KnownRunStatus = (typeof KNOWN_RUN_STATUSES)[number];
 /** The same list as KNOWN_RUN_STATUSES, typed as plain strings (a run's status may be any string). */
 export const RUN_STATUSES: readonly string[] = KNOWN_RUN_STATUSES;
 /** A run's status: any string (see KNOWN_RUN_STATUSES for the ones the reference lists). */
 export type RunStatus = string;
-
-/** True when `status` is one of the statuses the reference lists (others are stored as they come). */
-export function isKnownRunStatus(status: string): status is KnownRunStatus {
-  return (KNOWN_RUN_STATUSES as readonly string[]).includes(status);
-}
 
 export interface KeyValue {
   key: string;

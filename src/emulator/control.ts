@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChurnOptions } from './churn.js';
 import type { ListingTarget, PagingFault, ScheduledFault } from './faults.js';
+import { sendJson } from './http.js';
 import type { PoisonKind } from './resources.js';
 import type { RateLimiter } from './rate-limit.js';
 import { NotFoundError, type World } from './world.js';
@@ -32,9 +33,7 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) });
-  res.end(text);
+  sendJson(res, status, {}, body);
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

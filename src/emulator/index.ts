@@ -16,10 +16,10 @@ export type { PoisonKind } from './resources.js';
 export type { ArtifactEntry } from './generator.js';
 export type { ProjectResource, RunResource, ServedArtifact, ServedProjectFile } from './wire.js';
 export { KNOWN_RUN_STATUSES } from './wire.js';
-export { DEFAULT_FLAVOR, FLAVORS, FLAVOR_PROFILES } from './flavor.js';
+export { DEFAULT_FLAVOR, FLAVORS, FLAVOR_PROFILES, SOFT_DELETED_LOOKUPS, assertFlavor } from './flavor.js';
 export { formatTimestamp } from './time.js';
 export type { Flavor, SoftDeletedLookup } from './flavor.js';
-export { API_PREFIX, DEFAULT_PAGE_SIZE, DEFAULT_SORT, MAX_PAGE_SIZE } from './routes.js';
+export { API_PREFIX, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './routes.js';
 export { DEFAULT_BUCKET, WRITE_BUCKET } from './server.js';
 export type { RateLimitBudget } from './rate-limit.js';
 

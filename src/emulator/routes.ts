@@ -1,17 +1,14 @@
 // The 16 Model Lab endpoints: path matching, query parsing and validation (400s like the real service),
 // and the bodies built from world queries in the world's flavor.
 import { badRequest, notFound } from './api-errors.js';
-import type { ProjectSortField, RunSortField, SortDirection } from './flavor.js';
+import type { SortDirection } from './flavor.js';
 import { pageEnvelope, pageOffset, parsePage } from './paging.js';
 import type { ParamCondition, World } from './world.js';
 import type { EndpointName, FacetType } from './wire.js';
 
-export { ApiError, badRequest, notFound } from './api-errors.js';
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './paging.js';
 
 export const API_PREFIX = '/api/v2/model-lab-api';
-/** The reference flavor's order of an unsorted list (the recorded flavor's: World.defaultSort). */
-export const DEFAULT_SORT = { field: 'created_at', direction: 'desc' } as const;
 
 export type ApiResponse = { status: 200; json: unknown } | { status: 204 } | { status: 200; bytes: Buffer };
 
@@ -305,5 +302,3 @@ function parseParamConditions(query: URLSearchParams): ParamCondition[] | undefi
     return { key, op, value, number };
   });
 }
-
-export type { ProjectSortField, RunSortField };

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { ApiError, notFound } from './api-errors.js';
 import { handleControl } from './control.js';
 import { DEFAULT_TRICKLE, type FaultHit, type Trickle } from './faults.js';
+import { JSON_HEADERS, sendJson } from './http.js';
 import { RateLimiter, type RateLimitBudget } from './rate-limit.js';
 import { API_PREFIX, matchRoute, type ApiResponse } from './routes.js';
 import { NotFoundError, type World } from './world.js';
@@ -25,7 +26,6 @@ export interface ServerOptions {
   latencyMs?: number | { min: number; max: number } | undefined;
 }
 
-const JSON_HEADERS = { 'Content-Type': 'application/json' };
 const LIST_ENDPOINTS: ReadonlySet<string> = new Set(['listRuns', 'listProjects']);
 
 export function createEmulatorServer(options: ServerOptions): Server {
@@ -147,14 +147,9 @@ function headerValue(req: IncomingMessage, name: string): string {
   return (Array.isArray(v) ? v[0] : v)?.trim() ?? '';
 }
 
-export function sendJson(res: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, ...JSON_HEADERS, 'Content-Length': String(Buffer.byteLength(text)) });
-  res.end(text);
-}
-
 function bodyOf(response: ApiResponse): Buffer {
-  return Buffer.from('json' in response ? JSON.stringify(response.json) : 'bytes' in response ? response.bytes.toString('latin1') : '{"data":{}}', 'utf8');
+  if ('bytes' in response) return response.bytes;
+  return Buffer.from('json' in response ? JSON.stringify(response.json) : '{"data":{}}');
 }
 
 /**

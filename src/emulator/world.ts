@@ -148,10 +148,6 @@ export class World {
     return this.s.lookupRun(id);
   }
 
-  findProject(id: number): ProjectRecord | undefined {
-    return this.s.findProject(id);
-  }
-
   lookupProject(id: number): ProjectRecord | undefined {
     return this.s.lookupProject(id);
   }
@@ -173,19 +169,6 @@ export class World {
   getProject(id: number): ProjectResource | undefined {
     const p = this.s.findProject(id);
     return p ? serializeProject(this.s, p) : undefined;
-  }
-
-  parentOf(id: number): number | null {
-    return this.s.parentOf(id);
-  }
-
-  /** Live children of run `id`. */
-  childrenOf(id: number): number[] {
-    return this.s.childrenOf(id);
-  }
-
-  hasChildren(id: number): boolean {
-    return this.s.hasChildren(id);
   }
 
   /** Whether filter[status] accepts `status`: the reference's values and any a test introduced. */
@@ -217,16 +200,6 @@ export class World {
 
   listRuns(q: RunQuery): QueryResult<RunRow> {
     return listRuns(this.s, q);
-  }
-
-  /** Every live run id, seeded ones first then created ones. */
-  iterateLiveIds(): Generator<number> {
-    return this.s.iterateLiveIds();
-  }
-
-  /** Every live run id in created_at or updated_at order. */
-  iterateInOrder(field: 'created_at' | 'updated_at', desc: boolean): Generator<number> {
-    return this.s.iterateInOrder(field, desc);
   }
 
   // ---------------------------------------------------------------- artifacts and facets

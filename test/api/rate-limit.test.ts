@@ -134,7 +134,7 @@ describe('queue', () => {
 
   it('accounts for in-flight requests when the server reports its remaining budget: with remaining=N, at most N are out before the reset', async () => {
     const N = 3;
-    const s = new RequestScheduler({ concurrency: 8 });
+    const s = new RequestScheduler({ concurrency: 8, maxWaitMs: 900_000 });
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const tickets: Ticket[] = [];

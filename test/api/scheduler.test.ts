@@ -12,7 +12,7 @@ const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
 
 describe('RequestScheduler budget accounting', () => {
   it('counts requests still in flight against the remaining budget the server reports', async () => {
-    const s = new RequestScheduler({ concurrency: 8 });
+    const s = new RequestScheduler({ concurrency: 8, maxWaitMs: 900_000 });
     const gates = Array.from({ length: 4 }, deferred);
     const tickets: Ticket[] = [];
     const done = gates.map((g) =>
@@ -37,7 +37,7 @@ describe('RequestScheduler budget accounting', () => {
   });
 
   it('holds requests once the budget is spent, and a 429 pauses the bucket', async () => {
-    const s = new RequestScheduler({ concurrency: 8, resetSlackMs: 0 });
+    const s = new RequestScheduler({ concurrency: 8, resetSlackMs: 0, maxWaitMs: 900_000 });
     await s.schedule('getRun', 'background', async (t) =>
       t.report({ limit: 2, periodSec: 1, remaining: 1, resetSec: 1 }, 200),
     );

@@ -211,6 +211,21 @@ describe('waits and deadlines', () => {
     expect(emu.world.stats().byEndpoint['getRun']).toMatchObject({ slow: 1 });
   });
 
+  it('slow on /artifacts/content: the same bytes and Content-Length as without the fault', async () => {
+    emu = await start({ flavor: 'reference' });
+    const f = (await callApi(emu, '/projects/3/artifacts')).body.data.attributes.files[0];
+    const url = `${emu.url}/api/v2/model-lab-api/artifacts/content?project_id=3&artifact_path=${encodeURIComponent(f.artifact_path)}`;
+    const normal = Buffer.from(await (await fetch(url, { headers: KEYS })).arrayBuffer());
+    expect(normal.some((b) => b >= 0x80)).toBe(true);
+    emu.world.injectFault({ path: '/artifacts/content', kind: 'slow', trickle: { bytes: 4096, everyMs: 1 } });
+    const res = await fetch(url, { headers: KEYS });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/octet-stream');
+    expect(res.headers.get('content-length')).toBe(String(normal.length));
+    expect(Buffer.from(await res.arrayBuffer()).equals(normal)).toBe(true);
+    expect(emu.world.stats().byEndpoint['getArtifactContent']).toMatchObject({ slow: 1 });
+  });
+
   it('slow at a byte a second: only a total deadline ends the request; the server stops when the client leaves', async () => {
     emu = await start();
     emu.world.injectFault({ path: '/runs', kind: 'slow', trickle: { bytes: 1, everyMs: 1000 } });

@@ -1,8 +1,6 @@
 import { ConfigError } from '../../config/index.js';
 import type { Command } from 'commander';
-import { FLAVORS, startEmulator, type EmulatorOptions, type Flavor, type SoftDeletedLookup } from '../../emulator/index.js';
-
-const SOFT_DELETED: readonly SoftDeletedLookup[] = ['not_found', 'visible'];
+import { SOFT_DELETED_LOOKUPS, assertFlavor, startEmulator, type EmulatorOptions, type SoftDeletedLookup } from '../../emulator/index.js';
 
 interface EmulatorFlags {
   port?: string;
@@ -81,12 +79,17 @@ export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorOptions {
     throw new ConfigError('--fault-rate + --reset-rate + --malformed-rate must not exceed 1');
   }
   if (flags.flavor !== undefined) {
-    if (!(FLAVORS as readonly string[]).includes(flags.flavor)) throw new ConfigError(`--flavor must be one of ${FLAVORS.join(', ')}, got ${JSON.stringify(flags.flavor)}`);
-    options.flavor = flags.flavor as Flavor;
+    const flavor = flags.flavor;
+    try {
+      assertFlavor(flavor, '--flavor');
+    } catch (err) {
+      throw new ConfigError((err as TypeError).message);
+    }
+    options.flavor = flavor;
   }
   if (flags.softDeleted !== undefined) {
-    if (!(SOFT_DELETED as readonly string[]).includes(flags.softDeleted)) {
-      throw new ConfigError(`--soft-deleted must be one of ${SOFT_DELETED.join(', ')}, got ${JSON.stringify(flags.softDeleted)}`);
+    if (!(SOFT_DELETED_LOOKUPS as readonly string[]).includes(flags.softDeleted)) {
+      throw new ConfigError(`--soft-deleted must be one of ${SOFT_DELETED_LOOKUPS.join(', ')}, got ${JSON.stringify(flags.softDeleted)}`);
     }
     options.softDeletedLookup = flags.softDeleted as SoftDeletedLookup;
   }
