@@ -10,7 +10,9 @@ export function formatError(err: unknown): string {
 // Bad input from the user (a flag, a variable, a file that is not a mirror): exit 2 like a usage error.
 const BAD_INPUT_CODES = new Set(['config_invalid', 'db_foreign']);
 
-/** Exit code for an error: 2 for bad usage, configuration or input, 1 otherwise. */
+/** Exit code for an error: its own `exitCode` when it has one (QueryError), 2 for bad usage, configuration or input, 1 otherwise. */
 export function exitCodeFor(err: unknown): number {
+  const own = (err as { exitCode?: unknown } | null)?.exitCode;
+  if (typeof own === 'number') return own;
   return err instanceof Error && 'code' in err && BAD_INPUT_CODES.has(String((err as { code: unknown }).code)) ? 2 : 1;
 }

@@ -1,6 +1,6 @@
 import type { Store } from '../store/index.js';
 import { projectCondition } from './projects.js';
-import { formatStoredTime } from './time.js';
+import { formatTimestamp } from '../api/index.js';
 
 export interface HealthQuery {
   projectIds: number[];
@@ -23,8 +23,8 @@ export interface HealthReport {
 /** Runs stuck in running/unresponsive, failure rate per project, and duration outliers, from the mirror alone. */
 export function readHealth(store: Store, q: HealthQuery): HealthReport {
   const db = store.sqlite;
-  const reference = formatStoredTime(q.reference);
-  const threshold = formatStoredTime(new Date(q.reference.getTime() - q.stuckAfterMs));
+  const reference = formatTimestamp(q.reference);
+  const threshold = formatTimestamp(new Date(q.reference.getTime() - q.stuckAfterMs));
   const projects = projectCondition('r.project_id', q.projectIds);
   const stuckWhere = `r.status IN ('running', 'unresponsive') AND r.updated_at < ? AND r.deleted_at IS NULL AND ${projects.sql}`;
   const stuckRows = db

@@ -12,8 +12,6 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(Number(m[1]) * UNIT_MS[m[2]!]!);
 }
 
-/** Formats a Date as the mirror stores times: `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */
-export const formatStoredTime = formatTimestamp;
 
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(?:([Zz])|([+-])(\d{2}):?(\d{2})?)?$/;
@@ -25,7 +23,7 @@ const ISO =
 export function parseTimeInput(text: string, now: Date): string | undefined {
   const trimmed = text.trim();
   const relative = /^-?(\d+(?:\.\d+)?\s*[smhdw])$/.exec(trimmed);
-  if (relative) return formatStoredTime(new Date(now.getTime() - parseDuration(relative[1]!)!));
+  if (relative) return formatTimestamp(new Date(now.getTime() - parseDuration(relative[1]!)!));
   const m = ISO.exec(trimmed);
   if (!m) return undefined;
   const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];

@@ -3,7 +3,8 @@
 // only from constants of this file and of fields.ts (columns, operators, table names).
 import { expressionError } from './errors.js';
 import { metricColumn, numericTextTest, type AttributeSpec, type Field } from './fields.js';
-import { formatStoredTime, parseTimeInput } from './time.js';
+import { formatTimestamp } from '../api/index.js';
+import { parseTimeInput } from './time.js';
 import { parseWhere, type CompareOp, type Expr, type Value } from './where-parser.js';
 
 /** A compiled --where: `sql` is a boolean expression over `runs_wide r`, `params` its bound values in order. */
@@ -253,13 +254,13 @@ class Compiler {
 
   // Stored times are `YYYY-MM-DDTHH:MM:SS.ffffffZ` text; computed ones are formatted the same way.
   private time(spec: AttributeSpec, v: Value): string {
-    if (v.kind === 'relative') return formatStoredTime(new Date(this.now.getTime() - v.ms));
+    if (v.kind === 'relative') return formatTimestamp(new Date(this.now.getTime() - v.ms));
     if (v.kind === 'string') {
       const t = parseTimeInput(v.value, this.now);
       if (t !== undefined) return t;
     }
     if (v.kind === 'number' && Number.isInteger(v.value) && Math.abs(v.value) < 253_402_300_800_000 && v.value >= 0) {
-      return formatStoredTime(new Date(v.value)); // MLflow writes times as epoch milliseconds
+      return formatTimestamp(new Date(v.value)); // MLflow writes times as epoch milliseconds
     }
     throw this.error(v.pos, `${spec.name} is a time: write an ISO date ('2026-05-18', '2026-05-18T09:30:00Z'), a relative time (-24h, -7d) or epoch milliseconds`);
   }

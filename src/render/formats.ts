@@ -76,7 +76,8 @@ export function formatHumanTable(result: Rows, style: TableStyle = {}): string {
   return [bold(line(cols)), dim(line(widths.map((w) => '-'.repeat(w)))), ...cells.map(line)].join('\n');
 }
 
-function projectRow(row: Record<string, unknown>, columns: string[]): Record<string, unknown> {
+/** One row as JSON sees it: only `columns`, in order, each value as jsonValue makes it. */
+export function projectRow(row: Record<string, unknown>, columns: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const c of columns) out[c] = jsonValue(row[c]);
   return out;

@@ -2,7 +2,7 @@
 export { formatTable } from './table.js';
 export { createProgressBar } from './progress.js';
 export {
-  formatRows, formatHumanTable, jsonValue, textValue, streamRows, OUTPUT_FORMATS,
+  formatRows, formatHumanTable, jsonValue, projectRow, textValue, streamRows, OUTPUT_FORMATS,
   type OutputFormat, type Rows, type TableStyle,
 } from './formats.js';
 export { formatTree, type TreeLine } from './tree.js';

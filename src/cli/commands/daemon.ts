@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type ConfigFlags } from '../../config/index.js';
 import { createContext } from '../../context.js';
-import { createLogger } from '../../logger.js';
+import { createConfiguredLogger } from '../../logger.js';
 import { runDaemon } from '../../scheduler/index.js';
 import { SyncInterruptedError } from '../../sync/index.js';
 
@@ -19,7 +19,7 @@ export function registerDaemonCommand(program: Command): void {
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
     .action(async (flags: ConfigFlags) => {
       const config = loadConfig(process.env, flags);
-      const log = createLogger(config.logLevel, 2, { format: config.logFormat, noColor: config.noColor });
+      const log = createConfiguredLogger(config);
       const ctx = createContext(config, log);
       const abort = new AbortController();
       const stop = (signal: NodeJS.Signals): void => {

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig, ConfigError } from '../../config/index.js';
-import { diffMirrors, QueryError, readMirrorAge, type EntityDiff, type MirrorDiff } from '../../query/index.js';
+import { diffMirrors, readMirrorAge, type EntityDiff, type MirrorDiff } from '../../query/index.js';
 import { formatHumanTable, type Rows } from '../../render/index.js';
 import { openStore } from '../../store/index.js';
-import { formatError } from '../errors.js';
 import { printReport, readCount, readFormat, type ReadFlags, type Report } from './reading.js';
 
 interface DiffFlags extends Omit<ReadFlags, 'db'> {
@@ -22,29 +21,23 @@ export function registerDiffCommand(program: Command): void {
     .option('--format <format>', 'output format: table, json, csv, ndjson, md', 'table')
     .option('--json', 'the same as --format json')
     .action((a: string, b: string, flags: DiffFlags) => {
+      const format = readFormat(flags);
+      const limit = readCount('--limit', flags.limit, 100, 0);
+      const config = loadConfig(process.env, {}, { requireKeys: false });
+      for (const path of [a, b]) if (!existsSync(path)) throw new ConfigError(`no mirror database at ${path}`);
+      const now = new Date();
+      // Opening B on its own first checks that it is a current mirror (a foreign file is refused untouched).
+      const storeB = openStore(b, { readonly: true });
+      const ageB = readMirrorAge(storeB, now, config.staleAfterMs);
+      storeB.close();
+      const storeA = openStore(a, { readonly: true });
       try {
-        const format = readFormat(flags);
-        const limit = readCount('--limit', flags.limit, 100, 0);
-        const config = loadConfig(process.env, {}, { requireKeys: false });
-        for (const path of [a, b]) if (!existsSync(path)) throw new ConfigError(`no mirror database at ${path}`);
-        const now = new Date();
-        // Opening B on its own first checks that it is a current mirror (a foreign file is refused untouched).
-        const storeB = openStore(b, { readonly: true });
-        const ageB = readMirrorAge(storeB, now, config.staleAfterMs);
-        storeB.close();
-        const storeA = openStore(a, { readonly: true });
-        try {
-          storeA.sqlite.pragma('query_only = ON');
-          const ageA = readMirrorAge(storeA, now, config.staleAfterMs);
-          const diff = diffMirrors(storeA, b, { limit });
-          printReport(toReport(diff, format === 'table' && process.stdout.isTTY === true && !config.noColor), format, false, [ageA, ageB]);
-        } finally {
-          storeA.close();
-        }
-      } catch (err) {
-        if (!(err instanceof QueryError)) throw err;
-        console.error(formatError(err));
-        process.exitCode = err.exitCode;
+        storeA.sqlite.pragma('query_only = ON');
+        const ageA = readMirrorAge(storeA, now, config.staleAfterMs);
+        const diff = diffMirrors(storeA, b, { limit });
+        printReport(toReport(diff, format === 'table' && process.stdout.isTTY === true && !config.noColor), format, false, [ageA, ageB]);
+      } finally {
+        storeA.close();
       }
     });
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, type ConfigFlags } from '../../config/index.js';
 import { exportMirror } from '../../export/index.js';
-import { createLogger } from '../../logger.js';
+import { createConfiguredLogger } from '../../logger.js';
 import { compileWhere } from '../../query/index.js';
 
 /** Adds `export`: runs (wide), projects and artifact listings as CSV, NDJSON or Parquet. */
@@ -19,7 +19,7 @@ export function registerExportCommand(program: Command): void {
     .option('--json', 'print the export manifest as one JSON object')
     .action(async (flags: ConfigFlags & { where?: string; gzip: boolean; json?: boolean }) => {
       const config = loadConfig(process.env, flags, { requireKeys: false });
-      const log = createLogger(config.logLevel, 2, { format: config.logFormat, noColor: config.noColor }).child({ module: 'export' });
+      const log = createConfiguredLogger(config).child({ module: 'export' });
       if (!existsSync(config.dbPath)) throw new ConfigError(`no mirror database at ${config.dbPath}: run \`modellab-mirror sync\` first, or pass --db`);
       const formats = config.snapshots.formats;
       if (formats.length === 0) throw new ConfigError('--format: nothing to export; choose csv, ndjson or parquet');

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseDuration, QueryError, readHealth, resolveProjects, type HealthReport } from '../../query/index.js';
-import { formatHumanTable, type Rows } from '../../render/index.js';
+import type { Rows } from '../../render/index.js';
 import { addReadOptions, readCount, runReadCommand, type ReadFlags, type Report } from './reading.js';
 
 interface HealthFlags extends ReadFlags {
@@ -21,7 +21,7 @@ export function registerHealthCommand(program: Command): void {
       .option('--outlier-z <z>', 'a completed run this many standard deviations from its project\'s mean duration is an outlier', '3')
       .option('--limit <n>', 'at most this many stuck runs and outliers', '20'),
   ).action((flags: HealthFlags) =>
-    runReadCommand(flags, ({ store, now, color }) => {
+    runReadCommand(flags, ({ store, now }) => {
       const stuckAfterMs = parseDuration(flags.stuckAfter ?? '24h');
       if (stuckAfterMs === undefined) throw new QueryError('bad_argument', `--stuck-after: expected a duration such as 24h, 90m or 7d, got "${flags.stuckAfter}"`);
       const z = Number(flags.outlierZ ?? '3');
@@ -35,12 +35,12 @@ export function registerHealthCommand(program: Command): void {
         limit: readCount('--limit', flags.limit, 20),
         reference,
       });
-      return toReport(report, flags.stuckAfter ?? '24h', z, color);
+      return toReport(report, flags.stuckAfter ?? '24h', z);
     }),
   );
 }
 
-function toReport(h: HealthReport, stuckAfter: string, z: number, color: boolean): Report {
+function toReport(h: HealthReport, stuckAfter: string, z: number): Report {
   const stuck: Rows = { columns: ['id', 'project', 'name', 'status', 'updated_at', 'idle_hours'], rows: h.stuck.runs };
   const rates: Rows = { columns: ['project_id', 'project', 'finished', 'failed', 'killed', 'failure_rate'], rows: h.failure_rates };
   const outliers: Rows = { columns: ['id', 'project', 'name', 'duration', 'project_mean', 'z'], rows: h.duration_outliers };
@@ -52,6 +52,5 @@ function toReport(h: HealthReport, stuckAfter: string, z: number, color: boolean
   return {
     json: h as unknown as Record<string, unknown>,
     sections,
-    text: sections.map((s) => `${s.title}\n${formatHumanTable(s.rows, { color })}`).join('\n\n'),
   };
 }

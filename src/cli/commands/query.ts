@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { runReadOnlyStatement, streamReadOnlyStatement } from '../../query/index.js';
-import { jsonValue } from '../../render/index.js';
+import { projectRow } from '../../render/index.js';
 import { addReadOptions, runReadCommand, type ReadFlags } from './reading.js';
 
 /** Adds `query "SQL"`: one read-only statement over the mirror, in any output format. */
@@ -18,7 +18,7 @@ export function registerQueryCommand(program: Command): void {
       }
       const answer = runReadOnlyStatement(store, sql);
       return {
-        json: { columns: answer.columns, rows: answer.rows.map((r) => Object.fromEntries(answer.columns.map((c) => [c, jsonValue(r[c])]))) },
+        json: { columns: answer.columns, rows: answer.rows.map((r) => projectRow(r, answer.columns)) },
         sections: [{ name: 'rows', title: '', rows: answer }],
       };
     }),

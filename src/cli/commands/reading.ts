@@ -1,12 +1,11 @@
 // What every read-only command shares: --db/--format/--json, opening the mirror read-only, the mirror's age
-// (stderr for humans, a field of the JSON), printing in the chosen format, and exit codes for QueryError.
+// (stderr for humans, a field of the JSON), printing in the chosen format (errors go to src/cli.ts, which knows QueryError's exit codes).
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../../config/index.js';
 import { describeMirrorAge, QueryError, readMirrorAge, staleWarning, type MirrorAge } from '../../query/index.js';
 import { formatRows, OUTPUT_FORMATS, streamRows, type OutputFormat, type Rows } from '../../render/index.js';
 import { openStore, type Store } from '../../store/index.js';
-import { formatError } from '../errors.js';
 
 export interface ReadFlags {
   db?: string;
@@ -44,27 +43,21 @@ export function addReadOptions(command: Command): Command {
     .option('--json', 'the same as --format json');
 }
 
-/** Opens the mirror read-only, runs `body`, prints its report and the mirror's age; maps QueryError to exit codes. */
+/** Opens the mirror read-only, runs `body`, prints its report and the mirror's age (errors, QueryError's exit codes included, go to src/cli.ts). */
 export function runReadCommand(flags: ReadFlags, body: (ctx: ReadContext) => Report): void {
+  const format = readFormat(flags);
+  const config = loadConfig(process.env, flags.db ? { db: flags.db } : {}, { requireKeys: false });
+  if (!existsSync(config.dbPath)) throw new ConfigError(`no mirror database at ${config.dbPath}: run \`modellab-mirror sync\` first, or pass --db`);
+  const store = openStore(config.dbPath, { readonly: true });
   try {
-    const format = readFormat(flags);
-    const config = loadConfig(process.env, flags.db ? { db: flags.db } : {}, { requireKeys: false });
-    if (!existsSync(config.dbPath)) throw new ConfigError(`no mirror database at ${config.dbPath}: run \`modellab-mirror sync\` first, or pass --db`);
-    const store = openStore(config.dbPath, { readonly: true });
-    try {
-      store.sqlite.pragma('query_only = ON');
-      const now = new Date();
-      const ctx: ReadContext = { store, config, now, format, color: format === 'table' && process.stdout.isTTY === true && !config.noColor };
-      const age = readMirrorAge(store, now, config.staleAfterMs);
-      const report = body(ctx);
-      printReport(report, format, ctx.color, [age]);
-    } finally {
-      store.close();
-    }
-  } catch (err) {
-    if (!(err instanceof QueryError)) throw err;
-    console.error(formatError(err));
-    process.exitCode = err.exitCode;
+    store.sqlite.pragma('query_only = ON');
+    const now = new Date();
+    const ctx: ReadContext = { store, config, now, format, color: format === 'table' && process.stdout.isTTY === true && !config.noColor };
+    const age = readMirrorAge(store, now, config.staleAfterMs);
+    const report = body(ctx);
+    printReport(report, format, ctx.color, [age]);
+  } finally {
+    store.close();
   }
 }
 

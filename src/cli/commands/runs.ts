@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolveProjects, searchRuns } from '../../query/index.js';
-import { jsonValue } from '../../render/index.js';
+import { projectRow } from '../../render/index.js';
 import { addReadOptions, readCount, runReadCommand, type ReadFlags } from './reading.js';
 
 interface RunsFlags extends ReadFlags {
@@ -41,7 +41,7 @@ export function registerRunsCommand(program: Command): void {
       const n = result.rows.length;
       const title = result.truncated ? `the first ${n} matching runs (more match: raise --limit)` : `${n} run${n === 1 ? '' : 's'}`;
       return {
-        json: { returned: n, truncated: result.truncated, columns: result.columns, runs: result.rows.map((r) => Object.fromEntries(result.columns.map((c) => [c, jsonValue(r[c])]))) },
+        json: { returned: n, truncated: result.truncated, columns: result.columns, runs: result.rows.map((r) => projectRow(r, result.columns)) },
         sections: [{ name: 'runs', title, rows: result }],
       };
     }),

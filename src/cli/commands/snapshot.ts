@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, type ConfigFlags } from '../../config/index.js';
 import { applyRetention, exportMirror, takeSnapshot } from '../../export/index.js';
-import { createLogger } from '../../logger.js';
+import { createConfiguredLogger } from '../../logger.js';
 
 /** Adds `snapshot`: a consistent copy of the mirror with its manifest, optional exports from it, then retention. */
 export function registerSnapshotCommand(program: Command): void {
@@ -18,7 +18,7 @@ export function registerSnapshotCommand(program: Command): void {
     .option('--json', 'print the result as one JSON object')
     .action(async (flags: ConfigFlags & { json?: boolean }) => {
       const config = loadConfig(process.env, flags, { requireKeys: false });
-      const log = createLogger(config.logLevel, 2, { format: config.logFormat, noColor: config.noColor }).child({ module: 'snapshot' });
+      const log = createConfiguredLogger(config).child({ module: 'snapshot' });
       if (!existsSync(config.dbPath)) throw new ConfigError(`no mirror database at ${config.dbPath}: run \`modellab-mirror sync\` first, or pass --db`);
       const { dir, keepDaily, keepWeekly } = config.snapshots;
       const formats = flags.export !== undefined ? config.snapshots.formats : [];

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { chooseDirection, QueryError, rankRuns, resolveProjects, LEADERBOARD_STATS } from '../../query/index.js';
-import { jsonValue } from '../../render/index.js';
+import { projectRow } from '../../render/index.js';
 import { addReadOptions, readCount, runReadCommand, type ReadFlags } from './reading.js';
 
 interface TopFlags extends ReadFlags {
@@ -59,7 +59,7 @@ export function registerTopCommand(program: Command): void {
         json: {
           metric, stat, direction, ...(flags.groupBy ? { group_by: flags.groupBy } : {}),
           columns: result.columns,
-          rows: result.rows.map((r) => Object.fromEntries(result.columns.map((c) => [c, jsonValue(r[c])]))),
+          rows: result.rows.map((r) => projectRow(r, result.columns)),
         },
         sections: [{ name: 'top', title, rows: result }],
       };

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { chooseDirection, QueryError, readRunTree, resolveProjects, type RunTree, type TreeNode } from '../../query/index.js';
+import { chooseDirection, LEADERBOARD_STATS, QueryError, readRunTree, resolveProjects, type RunTree, type TreeNode } from '../../query/index.js';
 import { formatTree, type Rows, type TreeLine } from '../../render/index.js';
 import { addReadOptions, readCount, runReadCommand, type ReadFlags, type Report } from './reading.js';
 
@@ -13,7 +13,6 @@ interface TreeFlags extends ReadFlags {
   includeDeleted?: boolean;
 }
 
-const STATS = ['latest', 'max', 'min', 'mean'];
 
 /** Adds `tree`: the parent/child hierarchy (sweeps) with the best child of each parent by a metric. */
 export function registerTreeCommand(program: Command): void {
@@ -23,7 +22,7 @@ export function registerTreeCommand(program: Command): void {
       .description('the parent/child hierarchy of runs (sweeps), with the best child of each parent by --metric')
       .option('--project <id|name...>', 'only these projects (ids or exact names)')
       .option('--metric <key>', 'mark the best child of each parent by this metric')
-      .option('--stat <stat>', `the statistic: ${STATS.join(', ')}`, 'latest')
+      .option('--stat <stat>', `the statistic: ${LEADERBOARD_STATS.join(', ')}`, 'latest')
       .option('--asc', 'lower is better')
       .option('--desc', 'higher is better (the default, except for loss-like keys, which must say)')
       .option('--limit <n>', 'at most this many top-level runs, newest first', '20')
@@ -31,12 +30,12 @@ export function registerTreeCommand(program: Command): void {
   ).action((flags: TreeFlags) =>
     runReadCommand(flags, ({ store }) => {
       const stat = (flags.stat ?? 'latest').toLowerCase();
-      if (!STATS.includes(stat)) throw new QueryError('bad_argument', `--stat: expected one of ${STATS.join(', ')}, got "${flags.stat}"`);
+      if (!isLeaderboardStat(stat)) throw new QueryError('bad_argument', `--stat: expected one of ${LEADERBOARD_STATS.join(', ')}, got "${flags.stat}"`);
       const direction = flags.metric !== undefined ? chooseDirection(flags.metric, flags) : 'desc';
       const tree = readRunTree(store, {
         projectIds: resolveProjects(store, flags.project ?? []),
         ...(flags.metric !== undefined ? { metric: flags.metric } : {}),
-        stat: stat as 'latest',
+        stat,
         direction,
         limit: readCount('--limit', flags.limit, 20),
         includeDeleted: flags.includeDeleted ?? false,
@@ -69,4 +68,8 @@ function toReport(tree: RunTree, metric: string | undefined, stat: string, direc
     sections: [{ name: 'tree', title: heading, rows }],
     text: `${heading}\n\n${tree.roots.length > 0 ? formatTree(tree.roots.map((r) => line(r, false))) : '(no parent/child runs)'}`,
   };
+}
+
+function isLeaderboardStat(s: string): s is (typeof LEADERBOARD_STATS)[number] {
+  return (LEADERBOARD_STATS as readonly string[]).includes(s);
 }
