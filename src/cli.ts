@@ -23,7 +23,6 @@ try {
     process.exitCode = err.exitCode === 0 ? 0 : 2;
   } else {
     console.error(formatError(err));
-    const own = (err as { exitCode?: unknown } | null)?.exitCode;
-    process.exitCode = typeof own === 'number' ? own : exitCodeFor(err);
+    process.exitCode = exitCodeFor(err);
   }
 }
