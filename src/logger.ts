@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import type { LogLevel } from './config/index.js';
+import type { Config, LogLevel } from './config/index.js';
 
 // Belt and braces: keys are Secrets (they print as [redacted]), and header-shaped fields are censored too.
 const REDACT = ['apiKey', 'appKey', '*.apiKey', '*.appKey', 'headers["dd-api-key"]', 'headers["dd-application-key"]', '*.headers["dd-api-key"]', '*.headers["dd-application-key"]'];
@@ -32,4 +32,9 @@ export function createLogger(level: LogLevel, destination: number = 2, options: 
     return pino(base, stream);
   }
   return pino(base, pino.destination({ fd: destination, sync: true }));
+}
+
+/** The root logger on stderr as the configuration asks (level, format, colour). */
+export function createConfiguredLogger(config: Pick<Config, 'logLevel' | 'logFormat' | 'noColor'>): Logger {
+  return createLogger(config.logLevel, 2, { format: config.logFormat, noColor: config.noColor });
 }

@@ -129,7 +129,7 @@ function parquetGroupRows(columns: number): number {
 // Streams one table to a file per format, in batches.
 async function writeTable(table: TableSource, dir: string, options: ExportOptions, gzip: boolean): Promise<ExportedFile[]> {
   const targets = options.formats.map((format) => {
-    const name = `${table.name}.${format === 'parquet' ? 'parquet' : format}${format !== 'parquet' && gzip ? '.gz' : ''}`;
+    const name = `${table.name}.${format}${format !== 'parquet' && gzip ? '.gz' : ''}`;
     const path = join(dir, name);
     const writer: TableWriter =
       format === 'csv'

@@ -1,7 +1,8 @@
-// Durable file plumbing: write under a temporary name, flush, rename, flush the folder.
-import { closeSync, fsyncSync, openSync, readdirSync, rmSync } from 'node:fs';
+// File plumbing: write under a temporary name, flush, rename, flush the folder; list our dated names; read JSON.
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePartialName } from './names.js';
+import { isPidAlive } from '../store/index.js';
+import { parsePartialName, type Dated } from './names.js';
 
 /** Flushes a file's (or a folder's) content to the disk. */
 export function fsyncPath(path: string): void {
@@ -16,16 +17,6 @@ export function fsyncPath(path: string): void {
   }
 }
 
-/** Whether process `pid` runs on this host. */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes temporary files and folders of ours in `dir` whose writer is gone (killed mid-write); returns their names. */
 export function removeStalePartials(dir: string): string[] {
   const removed: string[] = [];
@@ -37,9 +28,27 @@ export function removeStalePartials(dir: string): string[] {
   }
   for (const name of names) {
     const pid = parsePartialName(name);
-    if (pid === null || pid === process.pid || isProcessAlive(pid)) continue;
+    if (pid === null || pid === process.pid || isPidAlive(pid)) continue;
     rmSync(join(dir, name), { recursive: true, force: true });
     removed.push(name);
   }
   return removed;
+}
+
+/** The names in `dir` that `parse` dates (ours), with their times; none when `dir` does not exist. */
+export function listDated(dir: string, parse: (name: string) => Date | null): Dated[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const at = parse(name);
+    return at ? [{ name, at }] : [];
+  });
+}
+
+/** The parsed content of a JSON file, or null when it is missing or not JSON. */
+export function readJson<T>(path: string): T | null {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return null;
+  }
 }

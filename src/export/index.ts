@@ -2,9 +2,9 @@
 // retention, and exports of its tables as CSV, NDJSON or Parquet.
 export { takeSnapshot, type SnapshotOptions, type SnapshotResult } from './snapshot.js';
 export { verifySnapshot, type VerifyCheck, type VerifyResult } from './verify.js';
-export { applyRetention, selectRetained, type RetentionPolicy, type RetentionResult, type Dated } from './retention.js';
+export { applyRetention, selectRetained, type RetentionPolicy, type RetentionResult } from './retention.js';
 export {
-  exportMirror, EXPORT_FORMATS, EXPORT_MANIFEST_FORMAT,
+  exportMirror, EXPORT_FORMATS,
   type ExportFormat, type ExportOptions, type ExportResult, type ExportManifest, type ExportedFile,
 } from './export.js';
 export { findLatestSnapshot, findLatestExport, type LatestSnapshot, type LatestExport } from './latest.js';

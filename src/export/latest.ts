@@ -1,9 +1,9 @@
 // The newest complete snapshot and export in a folder (for `status` and the daemon's metrics).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExportManifest } from './export.js';
 import type { SnapshotManifest } from './manifest.js';
-import { manifestPathFor, parseExportName, parseSnapshotName } from './names.js';
+import { listDated, readJson } from './files.js';
+import { manifestPathFor, newestFirst, parseExportName, parseSnapshotName } from './names.js';
 
 export interface LatestSnapshot {
   path: string;
@@ -22,7 +22,7 @@ export interface LatestExport {
 
 /** The newest snapshot in `dir` that has its manifest (i.e. is complete), or null. */
 export function findLatestSnapshot(dir: string): LatestSnapshot | null {
-  for (const name of newestFirst(dir, parseSnapshotName)) {
+  for (const { name } of newestFirst(listDated(dir, parseSnapshotName))) {
     const path = join(dir, name);
     const manifest = readJson<SnapshotManifest>(manifestPathFor(path));
     if (manifest) return { path, created_at: manifest.created_at, size_bytes: manifest.size_bytes, last_successful_pass: manifest.last_successful_pass };
@@ -32,7 +32,7 @@ export function findLatestSnapshot(dir: string): LatestSnapshot | null {
 
 /** The newest export folder in `dir` with a readable manifest, or null. */
 export function findLatestExport(dir: string): LatestExport | null {
-  for (const name of newestFirst(dir, parseExportName)) {
+  for (const { name } of newestFirst(listDated(dir, parseExportName))) {
     const manifest = readJson<ExportManifest>(join(dir, name, 'manifest.json'));
     if (manifest)
       return {
@@ -44,21 +44,4 @@ export function findLatestExport(dir: string): LatestExport | null {
       };
   }
   return null;
-}
-
-function newestFirst(dir: string, parse: (name: string) => Date | null): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .map((name) => ({ name, at: parse(name) }))
-    .filter((e): e is { name: string; at: Date } => e.at !== null)
-    .sort((a, b) => b.at.getTime() - a.at.getTime() || (a.name < b.name ? 1 : -1))
-    .map((e) => e.name);
-}
-
-function readJson<T>(path: string): T | null {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch {
-    return null;
-  }
 }

@@ -46,3 +46,14 @@ export function parsePartialName(name: string): number | null {
   const m = PARTIAL_RE.exec(name);
   return m ? Number(m[1]) : null;
 }
+
+/** A file or folder name of ours with the time it carries. */
+export interface Dated {
+  name: string;
+  at: Date;
+}
+
+/** `items` newest first (the same time: the greater name first). */
+export function newestFirst<T extends Dated>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => b.at.getTime() - a.at.getTime() || (a.name < b.name ? 1 : -1));
+}

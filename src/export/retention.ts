@@ -1,17 +1,13 @@
 // Keeps the newest snapshot (and export) of each of the last N days and M ISO weeks; deletes only our own files.
-import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { manifestPathFor, parseExportName, parseSnapshotName } from './names.js';
+import { readJson } from './files.js';
+import { manifestPathFor, newestFirst, parseExportName, parseSnapshotName, type Dated } from './names.js';
 
 /** How many days and ISO weeks keep their newest snapshot. */
 export interface RetentionPolicy {
   daily: number;
   weekly: number;
-}
-
-export interface Dated {
-  name: string;
-  at: Date;
 }
 
 export interface RetentionResult {
@@ -24,11 +20,11 @@ export interface RetentionResult {
  * of each of the `weekly` most recent ISO weeks (Monday to Sunday, UTC) that have one (restic's keep-daily/weekly).
  */
 export function selectRetained(items: Dated[], policy: RetentionPolicy): Set<string> {
-  const newestFirst = [...items].sort((a, b) => b.at.getTime() - a.at.getTime() || (a.name < b.name ? 1 : -1));
+  const sorted = newestFirst(items);
   const keep = new Set<string>();
   const pick = (bucketOf: (d: Date) => string, count: number): void => {
     const seen = new Set<string>();
-    for (const item of newestFirst) {
+    for (const item of sorted) {
       if (seen.size >= count) break;
       const bucket = bucketOf(item.at);
       if (seen.has(bucket)) continue;
@@ -73,7 +69,7 @@ export function applyRetention(dir: string, policy: RetentionPolicy): RetentionR
 
 // The newest one always stays, whatever the policy (keep-daily 0 must not delete the snapshot just taken).
 function withNewest(kept: Set<string>, items: Dated[]): Set<string> {
-  const newest = items.reduce<Dated | null>((a, b) => (!a || b.at > a.at || (b.at.getTime() === a.at.getTime() && b.name > a.name) ? b : a), null);
+  const newest = newestFirst(items)[0];
   if (newest) kept.add(newest.name);
   return kept;
 }
@@ -84,13 +80,11 @@ function dated(name: string, at: Date | null): Dated[] {
 
 // Deletes the files an export's manifest lists, then the folder if that left it empty.
 function removeExportFolder(path: string): boolean {
-  let files: string[];
-  try {
-    const manifest = JSON.parse(readFileSync(join(path, 'manifest.json'), 'utf8')) as { files?: Array<{ name?: unknown }> };
-    files = (manifest.files ?? []).map((f) => f.name).filter((n): n is string => typeof n === 'string' && !n.includes('/') && !n.startsWith('.'));
-  } catch {
-    return false; // not an export of ours (or not readable): leave it
-  }
+  const manifest = readJson<{ files?: unknown }>(join(path, 'manifest.json'));
+  const listed = manifest === null ? null : (manifest.files ?? []);
+  // Not an export of ours (or not readable): leave it.
+  if (!Array.isArray(listed) || listed.some((f) => f === null || f === undefined)) return false;
+  const files = (listed as Array<{ name?: unknown }>).map((f) => f.name).filter((n): n is string => typeof n === 'string' && !n.includes('/') && !n.startsWith('.'));
   for (const file of files) rmSync(join(path, file), { force: true });
   rmSync(join(path, 'manifest.json'), { force: true });
   try {

@@ -1,13 +1,13 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import { isApiError, type ModelLabClient } from '../api/index.js';
+import { AuthError, type ModelLabClient } from '../api/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { runSync, type SyncOptions } from '../sync/index.js';
 import { backoffDelay } from './backoff.js';
 import { longestIntervalMs } from './cron.js';
 import { assessHealth, type HealthReport, type LastSuccess } from './health.js';
 import { startHttpServer, type RunningHttpServer } from './http.js';
-import { collectMetrics, countRows, type RowCounts } from './metrics.js';
+import { collectMetrics, countRows, findLatestOutputs, readPassTotals, type LatestOutputs, type PassTotals, type RowCounts } from './metrics.js';
 import { EXPOSITION_CONTENT_TYPE, formatExposition } from './prometheus.js';
 import { runSnapshotJob, type CliCommand } from './snapshot-job.js';
 import { DaemonState } from './state.js';
@@ -74,12 +74,30 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
   const maxAgeMs = config.daemon.healthMaxAgeMs ?? 3 * longestIntervalMs(schedule.incremental);
   // Its own read connection: /healthz and /metrics never wait on (or see the half of) a pass's transaction.
   const reader = openStore(deps.store.path, { readonly: true });
+  // What /metrics shows from the database and the snapshot folder, read when it changes (never per scrape).
   let rows: RowCounts | null = null;
+  let totals: PassTotals | null = null;
+  let outputs: LatestOutputs | null = null;
   const refreshRows = (): void => {
     try {
       rows = countRows(reader.sqlite);
     } catch (err) {
       log.warn({ err }, 'could not count rows for /metrics');
+    }
+  };
+  const refreshTotals = (): void => {
+    try {
+      totals = readPassTotals(reader.sqlite);
+    } catch (err) {
+      log.warn({ err }, 'could not sum sync_runs for /metrics');
+    }
+  };
+  const refreshOutputs = (): void => {
+    if (snapshots.schedule === 'off') return;
+    try {
+      outputs = findLatestOutputs(snapshots.dir);
+    } catch (err) {
+      log.warn({ err }, 'could not find the newest snapshot and export for /metrics');
     }
   };
   let running: Promise<void> | null = null;
@@ -94,23 +112,19 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
   const startSnapshot = (): void => {
     if (!snapshotPending || snapshotJob || running || signal.aborted) return;
     snapshotPending = false;
-    state.snapshotRunning = true;
-    const at = now();
     log.info({ dir: snapshots.dir, formats: snapshots.formats }, 'snapshot started');
     snapshotJob = runSnapshotJob(deps.cli, { dbPath: deps.store.path, dir: snapshots.dir, formats: snapshots.formats }, signal)
       .then((result) => {
-        state.lastSnapshotJob = { at, ok: true, path: result.path, ...(result.exportDir ? { exportDir: result.exportDir } : {}), durationMs: result.durationMs };
         log.info({ path: result.path, exportDir: result.exportDir, ms: result.durationMs }, 'snapshot finished');
       })
       .catch((err: Error) => {
         if (signal.aborted) return;
         state.snapshotFailures++;
-        state.lastSnapshotJob = { at, ok: false, message: err.message, durationMs: now().getTime() - at.getTime() };
         log.error({ err }, 'snapshot failed; the live mirror is untouched and the next schedule tries again');
       })
       .finally(() => {
-        state.snapshotRunning = false;
         snapshotJob = null;
+        refreshOutputs();
       });
   };
   const requestSnapshot = (): void => {
@@ -120,19 +134,20 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
 
   const pass = async (mode: SyncOptions['mode']): Promise<void> => {
     if (signal.aborted) return;
-    state.running = { kind: mode === 'full' ? 'full' : 'auto', since: now() };
-    state.passesStarted++;
+    state.running = true;
     try {
       const result = await runSync({ store: deps.store, client: deps.client, log: deps.log }, { ...config.sync, mode }, signal);
       state.consecutiveFailures = 0;
       state.notBefore = null;
-      refreshRows();
+      // Counting rows is slow on a large mirror: only when the pass changed some (or reconciled them all).
+      const { inserted, updated, removed } = result.counters;
+      if (result.kind === 'full' || inserted + updated + removed > 0) refreshRows();
       if (result.kind === 'full' && snapshots.schedule === 'after-full') snapshotPending = true;
     } catch (err) {
       if (signal.aborted) return;
       const failure = { at: now(), code: errorCode(err), message: (err as Error).message };
       state.lastError = failure;
-      if (isAuthFailure(err)) {
+      if (err instanceof AuthError) {
         state.stopped = failure;
         for (const task of passTasks) await task.stop();
         log.fatal(
@@ -146,7 +161,10 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
       state.notBefore = new Date(now().getTime() + delay);
       log.error({ err, failures: state.consecutiveFailures, backoffMs: delay }, 'sync pass failed; backing off, the schedule resumes on its own');
     } finally {
-      state.running = null;
+      state.running = false;
+      // Every pass that ends (succeeded, failed or interrupted) is a sync_runs row; retention runs in snapshot jobs only.
+      refreshTotals();
+      refreshOutputs();
     }
   };
   const trigger = (mode: 'auto' | 'full'): void => {
@@ -156,9 +174,9 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
       log.info({ mode }, 'a pass is still running; trigger skipped');
       return;
     }
-    if (state.notBefore && now() < state.notBefore) {
+    if (state.scheduling(now()) === 'backing_off') {
       if (mode === 'full') fullPending = true;
-      log.debug({ mode, until: state.notBefore.toISOString() }, 'backing off after failures; trigger skipped');
+      log.debug({ mode, until: state.notBefore?.toISOString() }, 'backing off after failures; trigger skipped');
       return;
     }
     if (fullPending) mode = 'full';
@@ -187,6 +205,8 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
     return next && state.notBefore && next < state.notBefore ? state.notBefore : next;
   };
 
+  refreshTotals();
+  refreshOutputs();
   let http: RunningHttpServer | null = null;
   if (config.daemon.http.port !== 0) {
     http = await startHttpServer(config.daemon.http.host, config.daemon.http.port, {
@@ -199,11 +219,11 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
         contentType: EXPOSITION_CONTENT_TYPE,
         body: formatExposition(
           collectMetrics({
-            db: reader.sqlite,
             state,
             health: health(),
             rows,
-            snapshotDir: snapshots.schedule === 'off' ? null : snapshots.dir,
+            totals,
+            outputs,
             nextPasses: [
               { kind: 'incremental', at: state.stopped ? null : passTasks[0]!.getNextRun() },
               { kind: 'full', at: state.stopped ? null : passTasks[1]!.getNextRun() },
@@ -239,11 +259,6 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
   log.info('daemon stopped');
 }
 
-// 401/403 come as AuthError (code 'auth'), possibly wrapped as the cause of another error.
-function isAuthFailure(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) if (isApiError(e) && e.code === 'auth') return true;
-  return false;
-}
 
 function errorCode(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;

@@ -44,7 +44,7 @@ export function assessHealth(state: DaemonState, lastSuccess: LastSuccess | null
     last_error: state.lastError ? { at: state.lastError.at.toISOString(), code: state.lastError.code, message: state.lastError.message } : null,
     consecutive_failures: state.consecutiveFailures,
     scheduling: state.scheduling(now),
-    pass_running: state.running !== null,
+    pass_running: state.running,
     next_pass_at: state.stopped ? null : (nextPassAt?.toISOString() ?? null),
   };
 }

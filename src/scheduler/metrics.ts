@@ -1,7 +1,8 @@
 // The daemon's /metrics: pass history and request economy from sync_runs, table sizes, snapshots,
-// and the daemon's own state.
+// and the daemon's own state. The database and folder reads run when those change (after a pass, after a
+// snapshot job), never per scrape.
 import type Database from 'better-sqlite3';
-import { findLatestExport, findLatestSnapshot } from '../export/index.js';
+import { findLatestExport, findLatestSnapshot, type LatestExport, type LatestSnapshot } from '../export/index.js';
 import type { HealthReport } from './health.js';
 import type { MetricFamily } from './prometheus.js';
 import type { DaemonState } from './state.js';
@@ -26,33 +27,60 @@ export function countRows(db: Database.Database): RowCounts {
   })();
 }
 
+/** Pass history and request economy summed over sync_runs (read again after each pass: it changes only then). */
+export interface PassTotals {
+  sums: { retries: number; rate_limited: number; wait_ms: number; skipped: number };
+  passes: Array<{ kind: string; status: string; n: number }>;
+  requests: Array<{ resource: string; n: number }>;
+}
+
+/** Sums sync_runs: retries, waits and skips, passes by kind and status, requests by resource. */
+export function readPassTotals(db: Database.Database): PassTotals {
+  return db.transaction(() => {
+    const sums = db
+      .prepare(
+        `SELECT COALESCE(SUM(retries), 0) AS retries, COALESCE(SUM(rate_limited), 0) AS rate_limited,
+                COALESCE(SUM(rate_limit_wait_ms), 0) AS wait_ms, COALESCE(SUM(skipped), 0) AS skipped FROM sync_runs`,
+      )
+      .get() as PassTotals['sums'];
+    const passes = db.prepare('SELECT kind, status, COUNT(*) AS n FROM sync_runs GROUP BY kind, status ORDER BY kind, status').all() as PassTotals['passes'];
+    const requests = db
+      .prepare(
+        `SELECT j.key AS resource, SUM(j.value) AS n FROM sync_runs s, json_each(s.requests_by_resource) j
+         WHERE json_valid(s.requests_by_resource) GROUP BY j.key ORDER BY j.key`,
+      )
+      .all() as PassTotals['requests'];
+    return { sums, passes, requests };
+  })();
+}
+
+/** The newest complete snapshot and export (read again after each pass and each snapshot job). */
+export interface LatestOutputs {
+  snapshot: LatestSnapshot | null;
+  exported: LatestExport | null;
+}
+
+/** Finds the newest complete snapshot and export in `dir`. */
+export function findLatestOutputs(dir: string): LatestOutputs {
+  return { snapshot: findLatestSnapshot(dir), exported: findLatestExport(dir) };
+}
+
 export interface MetricsInputs {
-  db: Database.Database;
   state: DaemonState;
   health: HealthReport;
   rows: RowCounts | null;
-  snapshotDir: string | null;
+  totals: PassTotals | null;
+  /** null: snapshots are off (or not looked for yet) */
+  outputs: LatestOutputs | null;
   nextPasses: Array<{ kind: string; at: Date | null }>;
   now: Date;
 }
 
-/** Every metric family, read fresh from the database (sync_runs sums) and the daemon's state. */
+/** Every metric family, formatted from values the daemon stored (after passes and snapshot jobs) and its state. */
 export function collectMetrics(input: MetricsInputs): MetricFamily[] {
-  const { db, state, health, now } = input;
+  const { state, health, now } = input;
   const seconds = (iso: string): number => Date.parse(iso) / 1000;
-  const sums = db
-    .prepare(
-      `SELECT COALESCE(SUM(retries), 0) AS retries, COALESCE(SUM(rate_limited), 0) AS rate_limited,
-              COALESCE(SUM(rate_limit_wait_ms), 0) AS wait_ms, COALESCE(SUM(skipped), 0) AS skipped FROM sync_runs`,
-    )
-    .get() as { retries: number; rate_limited: number; wait_ms: number; skipped: number };
-  const passes = db.prepare('SELECT kind, status, COUNT(*) AS n FROM sync_runs GROUP BY kind, status ORDER BY kind, status').all() as Array<{ kind: string; status: string; n: number }>;
-  const requests = db
-    .prepare(
-      `SELECT j.key AS resource, SUM(j.value) AS n FROM sync_runs s, json_each(s.requests_by_resource) j
-       WHERE json_valid(s.requests_by_resource) GROUP BY j.key ORDER BY j.key`,
-    )
-    .all() as Array<{ resource: string; n: number }>;
+  const { sums, passes, requests } = input.totals ?? { sums: { retries: 0, rate_limited: 0, wait_ms: 0, skipped: 0 }, passes: [], requests: [] };
   const families: MetricFamily[] = [
     gauge('modellab_mirror_healthy', '1 when /healthz answers 200', health.healthy ? 1 : 0),
     gauge('modellab_mirror_scheduling_stopped', '1 after an authentication failure stopped the passes (until a restart)', state.stopped ? 1 : 0),
@@ -99,14 +127,13 @@ export function collectMetrics(input: MetricsInputs): MetricFamily[] {
       samples: Object.entries(input.rows.runsByStatus).map(([status, n]) => ({ labels: { status }, value: n })),
     });
   }
-  if (input.snapshotDir) {
-    const snapshot = findLatestSnapshot(input.snapshotDir);
+  if (input.outputs) {
+    const { snapshot, exported } = input.outputs;
     if (snapshot) {
       families.push(gauge('modellab_mirror_snapshot_timestamp_seconds', 'time of the newest complete snapshot (Unix time)', seconds(snapshot.created_at)));
       families.push(gauge('modellab_mirror_snapshot_age_seconds', 'age of the newest complete snapshot', Math.round(now.getTime() - Date.parse(snapshot.created_at)) / 1000));
       families.push(gauge('modellab_mirror_snapshot_size_bytes', 'size of the newest complete snapshot', snapshot.size_bytes));
     }
-    const exported = findLatestExport(input.snapshotDir);
     if (exported) {
       families.push(gauge('modellab_mirror_export_timestamp_seconds', 'time of the newest complete export (Unix time)', seconds(exported.created_at)));
       families.push(gauge('modellab_mirror_export_size_bytes', 'total size of the newest complete export', exported.bytes));

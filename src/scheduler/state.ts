@@ -1,5 +1,5 @@
 // What the daemon knows about itself that the database does not: the running pass, failures in a row,
-// back-off, an authentication stop, and how its snapshot jobs went.
+// back-off, an authentication stop, and its failed snapshot jobs.
 
 export interface PassFailure {
   at: Date;
@@ -7,28 +7,17 @@ export interface PassFailure {
   message: string;
 }
 
-export interface SnapshotJobOutcome {
-  at: Date;
-  ok: boolean;
-  path?: string;
-  exportDir?: string;
-  message?: string;
-  durationMs: number;
-}
-
 /** The daemon's own state, read by /healthz, /metrics and its log lines. */
 export class DaemonState {
-  running: { kind: 'auto' | 'full'; since: Date } | null = null;
+  /** a sync pass is running */
+  running = false;
   consecutiveFailures = 0;
   lastError: PassFailure | null = null;
   /** no pass starts before this time (back-off after failures) */
   notBefore: Date | null = null;
   /** set by an authentication failure: no pass is scheduled again until a restart */
   stopped: PassFailure | null = null;
-  snapshotRunning = false;
-  lastSnapshotJob: SnapshotJobOutcome | null = null;
   snapshotFailures = 0;
-  passesStarted = 0;
 
   /** Whether scheduling is active, backing off, or stopped. */
   scheduling(now: Date): 'active' | 'backing_off' | 'stopped' {

@@ -105,6 +105,8 @@ describe('modellab-mirror daemon (real process)', () => {
       await waitFor(() => queryOne<{ name: string }>(db, 'SELECT name FROM runs WHERE id = 7').name === 'renamed-by-the-daemon-test', 'the rename');
       // The first pass was full: a snapshot and a Parquet export follow it (in a child process).
       await waitFor(() => readdirSync(snapshots).some((n) => /^mirror-.*Z\.json$/.test(n)) && readdirSync(snapshots).some((n) => /^export-/.test(n)), 'the snapshot');
+      // /metrics reads the snapshot folder when the job (a child process) has ended, not on every scrape.
+      await waitFor(async () => sample(await metrics(port), 'modellab_mirror_export_size_bytes') !== undefined, 'the snapshot job in /metrics');
 
       await waitFor(async () => (sample(await metrics(port), 'modellab_mirror_passes_total', { kind: 'incremental', status: 'succeeded' }) ?? 0) >= 2, 'incremental passes in /metrics');
       const m = await metrics(port);
