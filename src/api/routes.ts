@@ -55,7 +55,9 @@ export function buildPath<E extends EndpointName>(endpoint: E, params: PathParam
 
 // Brackets, colons and commas are part of the API's filter grammar (`filter[tags]=k:v,k2:v2`);
 // leaving them readable keeps paths in errors and logs legible and every server decodes both forms.
+const READABLE_AS_IS = /^[\w.~\-[\]:,]*$/;
 function encodeQueryPart(s: string): string {
+  if (READABLE_AS_IS.test(s)) return s;
   return encodeURIComponent(s).replace(/%5B/gi, '[').replace(/%5D/gi, ']').replace(/%3A/gi, ':').replace(/%2C/gi, ',');
 }
 

@@ -1,5 +1,6 @@
 // HTTP over one keep-alive undici Pool per origin, with timeouts and a response size cap.
 // Maps every transport failure to a typed ApiError; status codes are left to the caller.
+import { EventEmitter } from 'node:events';
 import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
@@ -55,10 +56,44 @@ const NETWORK_CODES = new Set([
 ]);
 
 class BodyLimitExceeded extends Error {}
+const EMPTY = Buffer.alloc(0);
+
+/** What undici takes as a request's signal: an emitter with `aborted` and an 'abort' event. */
+class RequestCancel extends EventEmitter {
+  aborted = false;
+
+  cancel(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.emit('abort');
+  }
+}
+
+/** Aborts every in-flight request of a caller's signal through one listener on that signal. */
+class AbortFanOut {
+  // A listener per request would trip Node's leak warning on a signal shared by more than ten requests.
+  private readonly inFlight = new WeakMap<AbortSignal, Set<RequestCancel>>();
+
+  /** Aborts `request` when `signal` aborts; returns the function that forgets it. */
+  attach(signal: AbortSignal, request: RequestCancel): () => void {
+    let set = this.inFlight.get(signal);
+    if (!set) {
+      const members = new Set<RequestCancel>();
+      signal.addEventListener('abort', () => {
+        for (const c of members) c.cancel();
+      }, { once: true });
+      this.inFlight.set(signal, members);
+      set = members;
+    }
+    set.add(request);
+    return () => set.delete(request);
+  }
+}
 
 /** Sends requests to one origin through a keep-alive pool. */
 export class Transport {
   private readonly pool: Pool;
+  private readonly fanOut = new AbortFanOut();
 
   constructor(private readonly opts: TransportOptions) {
     this.pool = new Pool(opts.origin, {
@@ -71,32 +106,40 @@ export class Transport {
 
   /** Sends one request; resolves with any status, rejects with a typed ApiError for transport failures. */
   async send(ctx: RequestContext, signal?: AbortSignal, onHeaders?: (res: RawResponse) => void): Promise<RawResponse> {
-    // The deadline aborts the request like the caller's signal would; mapError tells the two apart.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.opts.totalTimeoutMs);
-    const combined = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+    if (signal?.aborted) throw new AbortedError(ctx);
+    // The deadline aborts the request like the caller's signal would; mapError tells the two apart. undici
+    // accepts an EventEmitter as its signal: a fresh AbortController (and AbortSignal.any) per request cost
+    // more CPU than parsing a small response.
+    const abort = new RequestCancel();
+    const deadline = { hit: false };
+    const timer = setTimeout(() => {
+      deadline.hit = true;
+      abort.cancel();
+    }, this.opts.totalTimeoutMs);
+    const detach = signal ? this.fanOut.attach(signal, abort) : undefined;
     try {
       let res: Awaited<ReturnType<Pool['request']>>;
       try {
-        res = await this.pool.request({ method: ctx.method as 'GET', path: ctx.path, headers: this.opts.headers, signal: combined });
+        res = await this.pool.request({ method: ctx.method as 'GET', path: ctx.path, headers: this.opts.headers, signal: abort });
       } catch (err) {
-        throw this.mapError(err, ctx, signal, deadline.signal);
+        throw this.mapError(err, ctx, signal, deadline.hit);
       }
       const head: RawResponse = {
         status: res.statusCode,
         statusText: STATUS_CODES[res.statusCode] ?? '',
         headers: res.headers,
-        body: Buffer.alloc(0),
+        body: EMPTY,
       };
       onHeaders?.(head);
       try {
         head.body = await this.readBody(res.body, res.headers['content-length']);
       } catch (err) {
-        throw this.mapError(err, ctx, signal, deadline.signal);
+        throw this.mapError(err, ctx, signal, deadline.hit);
       }
       return head;
     } finally {
       clearTimeout(timer);
+      detach?.();
     }
   }
 
@@ -116,24 +159,37 @@ export class Transport {
       body.destroy();
       throw new BodyLimitExceeded();
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > max) {
-        // Stop the transfer now rather than buffering the rest of an oversized body.
-        body.destroy();
-        throw new BodyLimitExceeded();
-      }
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks, size);
+    // Event handlers rather than `for await`: an async iterator per response cost more than the body's bytes.
+    return new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      body.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > max) {
+          // Stop the transfer now rather than buffering the rest of an oversized body.
+          body.destroy();
+          reject(new BodyLimitExceeded());
+          return;
+        }
+        chunks.push(chunk);
+      });
+      let ended = false;
+      body.on('end', () => {
+        ended = true;
+        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      });
+      body.on('error', reject);
+      body.on('close', () => {
+        // Closed without its end (the connection went away): a network failure, retried like one.
+        if (!ended) reject(Object.assign(new Error('the response body ended early'), { code: 'UND_ERR_CLOSED' }));
+      });
+    });
   }
 
-  private mapError(err: unknown, ctx: RequestContext, signal: AbortSignal | undefined, deadline: AbortSignal): Error {
+  private mapError(err: unknown, ctx: RequestContext, signal: AbortSignal | undefined, deadlineHit: boolean): Error {
     if (err instanceof BodyLimitExceeded) return new BodyTooLargeError({ ...ctx, limitBytes: this.opts.maxBodyBytes });
     if (signal?.aborted) return new AbortedError(ctx);
-    if (deadline.aborted) {
+    if (deadlineHit) {
       return new TimeoutError({ ...ctx, causeCode: 'REQUEST_DEADLINE', phase: 'deadline', timeoutMs: this.opts.totalTimeoutMs });
     }
     const code = errorCode(err);
