@@ -39,16 +39,32 @@ export type PathParams<E extends EndpointName> = Record<PathParamNames<(typeof R
 export type QueryValue = string | number | boolean | undefined | null;
 export type QueryParams = Record<string, QueryValue>;
 
+// Each path template split once into literal text and parameter names (alternating, text first).
+const PATH_PARTS = new Map<string, string[]>();
+function pathParts(template: string): string[] {
+  let parts = PATH_PARTS.get(template);
+  if (!parts) {
+    parts = template.split(/\{(\w+)\}/);
+    PATH_PARTS.set(template, parts);
+  }
+  return parts;
+}
+
+const DECIMAL_ID = /^\d+$/;
+
 /** Builds `/path?query` for an endpoint; ids must be positive integers (they are int64 in paths). */
 export function buildPath<E extends EndpointName>(endpoint: E, params: PathParams<E>, query: QueryParams = {}): string {
-  const route: RouteDef = ROUTES[endpoint];
-  const path = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+  const parts = pathParts(ROUTES[endpoint].path);
+  let path = parts[0]!;
+  for (let i = 1; i < parts.length; i += 2) {
+    const name = parts[i]!;
     const value = (params as Record<string, string | number | undefined>)[name];
-    if (value === undefined || !/^\d+$/.test(String(value).trim())) {
+    const text = value === undefined ? '' : String(value).trim();
+    if (!DECIMAL_ID.test(text)) {
       throw new TypeError(`${endpoint}: path parameter \`${name}\` must be a positive integer id, got ${JSON.stringify(value)}`);
     }
-    return encodeURIComponent(String(value).trim());
-  });
+    path += text + parts[i + 1]!;
+  }
   const qs = serializeQuery(query);
   return qs ? `${path}?${qs}` : path;
 }

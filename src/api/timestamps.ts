@@ -13,9 +13,17 @@ export const TIMESTAMP_EXAMPLE = '2026-05-18T15:55:50.387050Z';
 export function parseTimestamp(s: string): string | undefined {
   const m = TIMESTAMP.exec(s);
   if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
+  // Digits beyond the sixth (nanoseconds) are cut, never rounded: rounding could carry into the second
+  // and reorder two times within it.
+  const fraction = (m[7] ?? '').slice(0, 6).padEnd(6, '0');
   let offsetMinutes = 0;
   if (m[9] !== undefined) {
     const oh = Number(m[10]);
@@ -23,15 +31,14 @@ export function parseTimestamp(s: string): string | undefined {
     if (oh > 23 || om > 59) return undefined;
     offsetMinutes = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
   }
-  // Whole seconds go through Date (offset and calendar arithmetic); the fraction never does, so
-  // microseconds survive exactly. Digits beyond the sixth (nanoseconds) are cut, never rounded:
-  // rounding could carry into the second and reorder two times within it.
+  // Already UTC (what services send): the digits are the answer, no Date needed (a run carries four times).
+  if (offsetMinutes === 0) return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${fraction}Z`;
+  // Offsets go through Date (calendar arithmetic); the fraction never does, so microseconds survive exactly.
   const at = new Date(0);
   // setUTCFullYear, unlike Date.UTC, does not map the years 0–99 to 1900–1999.
   at.setUTCFullYear(year, month - 1, day);
   at.setUTCHours(hour, minute, second, 0);
   const wholeMs = at.getTime() - offsetMinutes * 60_000;
-  const fraction = (m[7] ?? '').slice(0, 6).padEnd(6, '0');
   return inFourDigitYears(wholeMs) ? formatWholeSeconds(wholeMs, fraction) : undefined;
 }
 

@@ -4,6 +4,7 @@ import { RUN_STATUSES, type Project, type ProjectFile, type Run, type RunArtifac
 import type { Store } from './open.js';
 import { diffRecords, flattenProject, flattenRun, type FlatRecord } from './flatten.js';
 import { RUN_COLUMNS, storedRunFlattener } from './stored-run.js';
+import { CONTENT_HASH_PREFIX, fingerprintAttributes } from './content-hash.js';
 
 /** What saving one upstream record did to the mirror. */
 export type SaveOutcome = 'created' | 'updated' | 'unchanged';
@@ -46,11 +47,23 @@ function extraRunAttributes(a: RunAttributes): Record<string, unknown> {
   return extra;
 }
 
-// Rows written before content_hash existed kept the whole attributes (is_pinned included) in raw_json.
-function isSameContent(stored: StoredRun, hash: string, a: RunAttributes): boolean {
-  if (stored.content_hash !== null) return stored.content_hash === hash;
-  const { descendant_match: _flag, ...whole } = a;
-  return stored.raw_json === JSON.stringify(whole);
+// Per-listing flags are not properties of the run; pins are compared through their column (they change alone).
+const UNHASHED_RUN_ATTRIBUTES: ReadonlySet<string> = new Set(['descendant_match', 'is_pinned']);
+
+/** How a stored run compares with what the API sent: same content in the current fingerprint, same content under an older one, or changed. */
+type Comparison = 'same' | 'same-old-hash' | 'changed';
+
+function compareContent(stored: StoredRun, hash: string, a: RunAttributes): Comparison {
+  if (stored.content_hash === hash) return 'same';
+  // Rows written before content_hash existed kept the whole attributes (is_pinned included) in raw_json.
+  if (stored.content_hash === null) {
+    const { descendant_match: _flag, ...whole } = a;
+    return stored.raw_json === JSON.stringify(whole) ? 'same-old-hash' : 'changed';
+  }
+  if (stored.content_hash.startsWith(CONTENT_HASH_PREFIX)) return 'changed';
+  // A SHA-1 of the serialised attributes, from before the fingerprint: checked once, then replaced.
+  const { descendant_match: _flag, is_pinned: _pin, ...hashed } = a;
+  return createHash('sha1').update(JSON.stringify(hashed)).digest('base64') === stored.content_hash ? 'same-old-hash' : 'changed';
 }
 
 const PROJECT_COLUMNS = [
@@ -97,51 +110,41 @@ export class MirrorWriter {
     const id = Number(run.id);
     const a = run.attributes;
     if (!KNOWN_STATUSES.has(a.status)) this.countUnknown(`status:${a.status}`);
-    // Per-listing flags are not properties of the run; pins are compared through their column (they change alone).
-    const { descendant_match: _flag, is_pinned: _pin, ...hashed } = a;
-    const hash = createHash('sha1').update(JSON.stringify(hashed)).digest('base64');
+    const hash = fingerprintAttributes(a, UNHASHED_RUN_ATTRIBUTES);
     const pinned = a.is_pinned ? 1 : 0;
     const stored = this.stmt.selectRun.get(id) as StoredRun | undefined;
-    if (stored && stored.is_pinned === pinned && isSameContent(stored, hash, a)) {
-      if (stored.removed_upstream_at !== null) this.restore('run', id, stored.removed_upstream_at, ctx);
-      return 'unchanged';
+    if (stored && stored.is_pinned === pinned) {
+      const comparison = compareContent(stored, hash, a);
+      if (comparison !== 'changed') {
+        if (comparison === 'same-old-hash') this.stmt.setContentHash.run(hash, id);
+        if (stored.removed_upstream_at !== null) this.restore('run', id, stored.removed_upstream_at, ctx);
+        return 'unchanged';
+      }
     }
     const before = stored ? this.flattenStored({ id, raw_json: stored.raw_json, content_hash: stored.content_hash }) : null;
-    this.stmt.upsertRun.run({
-      id,
-      project_id: a.project_id,
-      name: a.name,
-      description: a.description,
-      status: a.status,
-      owner_id: a.owner_id ?? null,
-      has_children: a.has_children ? 1 : 0,
-      is_pinned: pinned,
-      mlflow_artifact_location: a.mlflow_artifact_location,
-      external_url: a.external_url ?? null,
-      created_at: a.created_at,
-      started_at: a.started_at,
-      updated_at: a.updated_at,
-      completed_at: a.completed_at ?? null,
-      deleted_at: a.deleted_at ?? null,
-      duration: a.duration ?? null,
-      now: ctx.now,
-      raw_json: JSON.stringify(extraRunAttributes(a)),
-      content_hash: hash,
-    });
+    // Positional, in the statement's order: binding by name looked up every key of an object per run.
+    this.stmt.upsertRun.run(
+      id, a.project_id, a.name, a.description, a.status, a.owner_id ?? null, a.has_children ? 1 : 0, pinned, a.mlflow_artifact_location,
+      a.external_url ?? null, a.created_at, a.started_at, a.updated_at, a.completed_at ?? null, a.deleted_at ?? null, a.duration ?? null,
+      ctx.now, ctx.now, JSON.stringify(extraRunAttributes(a)), hash,
+    );
     if (stored) {
       this.stmt.deleteRunParams.run(id);
       this.stmt.deleteRunTags.run(id);
       this.stmt.deleteRunMetrics.run(id);
     }
     // One multi-row statement per list: a run's 20 params cost one call into SQLite, not 20.
-    this.rows.insert('run_params', a.params.flatMap((p) => [id, p.key, p.value]));
-    this.rows.insert('run_tags', a.tags.flatMap((t) => [id, t.key, t.value]));
-    this.rows.insert(
-      'run_metrics',
-      a.metric_summaries.flatMap((m) => [
-        id, m.key, m.count, m.first_step ?? null, m.last_step ?? null, m.latest ?? null, m.min ?? null, m.max ?? null, m.mean ?? null, m.stddev ?? null,
-      ]),
-    );
+    const params: unknown[] = [];
+    for (const p of a.params) params.push(id, p.key, p.value);
+    this.rows.insert('run_params', params);
+    const tags: unknown[] = [];
+    for (const t of a.tags) tags.push(id, t.key, t.value);
+    this.rows.insert('run_tags', tags);
+    const metrics: unknown[] = [];
+    for (const m of a.metric_summaries) {
+      metrics.push(id, m.key, m.count, m.first_step ?? null, m.last_step ?? null, m.latest ?? null, m.min ?? null, m.max ?? null, m.mean ?? null, m.stddev ?? null);
+    }
+    this.rows.insert('run_metrics', metrics);
     if (!before || !stored) {
       this.journal(ctx, 'run', id, 'created', null, null, summarizeRun(run));
       return 'created';
@@ -259,7 +262,9 @@ export class MirrorWriter {
   /** Replaces a run's artifact listing and remembers which version of the run it describes. */
   replaceRunArtifacts(runId: number, files: RunArtifactFile[], pathInProject: string | null, listedFor: string): void {
     this.stmt.deleteRunArtifacts.run(runId);
-    this.rows.insert('run_artifacts', files.flatMap((f) => [runId, f.path, f.is_dir ? 1 : 0, f.file_size ?? null, pathInProject]));
+    const values: unknown[] = [];
+    for (const f of files) values.push(runId, f.path, f.is_dir ? 1 : 0, f.file_size ?? null, pathInProject);
+    this.rows.insert('run_artifacts', values);
     this.stmt.setArtifactsListedFor.run(listedFor, runId);
   }
 
@@ -349,8 +354,13 @@ class MultiRowInserter {
   /** `values` holds the rows' values one after the other, in the table's column order. */
   insert(table: keyof typeof MULTI_ROW_TABLES, values: unknown[]): void {
     const width = MULTI_ROW_TABLES[table].columns.length;
-    for (let start = 0; start < values.length; start += MAX_ROWS_PER_STATEMENT * width) {
-      const chunk = values.slice(start, start + MAX_ROWS_PER_STATEMENT * width);
+    const perStatement = MAX_ROWS_PER_STATEMENT * width;
+    if (values.length <= perStatement) {
+      if (values.length > 0) this.statement(table, values.length / width).run(values);
+      return;
+    }
+    for (let start = 0; start < values.length; start += perStatement) {
+      const chunk = values.slice(start, start + perStatement);
       this.statement(table, chunk.length / width).run(chunk);
     }
   }
@@ -378,12 +388,14 @@ function prepareStatements(db: Database.Database) {
   const projectSet = PROJECT_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ');
   return {
     selectRun: db.prepare('SELECT raw_json, removed_upstream_at, content_hash, is_pinned FROM runs WHERE id = ?'),
+    // Parameters: id, the RUN_COLUMNS in order, now (first seen), now (last synced), raw_json, content_hash.
     upsertRun: db.prepare(
       `INSERT INTO runs (id, ${RUN_COLUMNS.join(', ')}, first_seen_at, last_synced_at, removed_upstream_at, raw_json, content_hash)
-       VALUES (@id, ${RUN_COLUMNS.map((c) => '@' + c).join(', ')}, @now, @now, NULL, @raw_json, @content_hash)
+       VALUES (?, ${RUN_COLUMNS.map(() => '?').join(', ')}, ?, ?, NULL, ?, ?)
        ON CONFLICT(id) DO UPDATE SET ${runSet}, last_synced_at = excluded.last_synced_at, removed_upstream_at = NULL,
        raw_json = excluded.raw_json, content_hash = excluded.content_hash`,
     ),
+    setContentHash: db.prepare('UPDATE runs SET content_hash = ? WHERE id = ?'),
     deleteRunParams: db.prepare('DELETE FROM run_params WHERE run_id = ?'),
     deleteRunTags: db.prepare('DELETE FROM run_tags WHERE run_id = ?'),
     deleteRunMetrics: db.prepare('DELETE FROM run_metrics WHERE run_id = ?'),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -82,6 +83,49 @@ describe('store', () => {
     expect(JSON.parse(row.after)).toMatchObject({ status: 'completed', 'param.lr': '0.02' });
     expect(store.sqlite.prepare('SELECT value FROM run_params WHERE run_id = 7').pluck().all()).toEqual(['0.02']);
     expect(store.sqlite.prepare('SELECT latest FROM run_metrics WHERE run_id = 7').pluck().all()).toEqual([0.3]);
+  });
+
+  it('a run stored under the SHA-1 content hash of earlier versions is recognised as unchanged once, and gets the fingerprint', () => {
+    const store = open();
+    const w = new MirrorWriter(store);
+    const ctx = { syncId: 1, now: '2026-02-01T00:00:00.000Z' };
+    const run = makeRun(9);
+    w.transaction(() => w.saveRun(run, ctx));
+    expect(store.sqlite.prepare('SELECT content_hash FROM runs WHERE id = 9').pluck().get()).toMatch(/^f1:[0-9a-f]{16}$/);
+    // What a mirror written before the fingerprint holds: SHA-1 (base64) of the attributes without the per-listing flag and the pin.
+    const { descendant_match: _d, is_pinned: _p, ...hashed } = run.attributes;
+    const sha1 = createHash('sha1').update(JSON.stringify(hashed)).digest('base64');
+    store.sqlite.prepare('UPDATE runs SET content_hash = ?, last_synced_at = ? WHERE id = 9').run(sha1, 'old');
+    expect(w.transaction(() => w.saveRun(makeRun(9), { syncId: 2, now: '2026-02-02T00:00:00.000Z' }))).toBe('unchanged');
+    const row = store.sqlite.prepare('SELECT content_hash, last_synced_at FROM runs WHERE id = 9').get() as { content_hash: string; last_synced_at: string };
+    expect(row.content_hash).toMatch(/^f1:/);
+    expect(row.last_synced_at).toBe('old');
+    expect(store.sqlite.prepare('SELECT COUNT(*) FROM changes').pluck().get()).toBe(1);
+    // A real change under an old hash is still a change, journalled field by field.
+    store.sqlite.prepare('UPDATE runs SET content_hash = ? WHERE id = 9').run(sha1);
+    expect(w.transaction(() => w.saveRun(makeRun(9, { name: 'renamed' }), { syncId: 3, now: '2026-02-03T00:00:00.000Z' }))).toBe('updated');
+    expect(JSON.parse(store.sqlite.prepare(`SELECT fields FROM changes WHERE change = 'updated'`).pluck().get() as string)).toEqual(['name']);
+  });
+
+  it('the fingerprint tells apart values that serialise alike in other types, and every attribute counts', () => {
+    const store = open();
+    const w = new MirrorWriter(store);
+    const ctx = { syncId: 1, now: '2026-02-01T00:00:00.000Z' };
+    w.transaction(() => w.saveRun(makeRun(3), ctx));
+    const variants: Partial<Run['attributes']>[] = [
+      { params: [{ key: 'lr', value: '0.010' }] },
+      { params: [{ key: 'lr', value: '0.01' }, { key: 'lr2', value: '' }] },
+      { metric_summaries: [{ key: 'loss', count: 10, first_step: 0, last_step: 9, latest: 0.5, min: 0.4, max: 2, mean: 1, stddev: null }] },
+      { metric_summaries: [{ key: 'loss', count: 10, first_step: 0, last_step: 9, latest: 0.5000000000000001, min: 0.4, max: 2, mean: 1, stddev: 0.3 }] },
+      { tags: [] },
+      { duration: 0 },
+      { description: 'a run ' },
+      { ...({ some_new_field: { nested: [1, '1'] } } as object) },
+    ];
+    for (const [i, patch] of variants.entries()) {
+      expect(w.transaction(() => w.saveRun(makeRun(3, patch), { syncId: 2 + i, now: `2026-02-0${2 + (i % 7)}T00:00:00.000Z` })), JSON.stringify(patch)).toBe('updated');
+      w.transaction(() => w.saveRun(makeRun(3), ctx));
+    }
   });
 
   it('ignores descendant_match (a per-listing flag) when deciding whether a run changed', () => {
