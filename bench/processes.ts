@@ -11,6 +11,8 @@ export const KEYS = { DD_API_KEY: 'bench-api-key', DD_APP_KEY: 'bench-app-key' }
 export interface Emulator {
   url: string;
   stop(): void;
+  /** CPU the emulator process has used so far (user + system), ms; null without /proc */
+  cpuMs(): number | null;
 }
 
 /** What `sync --json` prints, plus what the bench reads around it. */
@@ -49,7 +51,7 @@ export function startEmulator(opts: { runs: number; projects: number; seed: numb
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /(http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m) resolve({ url: m[1]!, stop: () => child.kill('SIGTERM') });
+      if (m) resolve({ url: m[1]!, stop: () => child.kill('SIGTERM'), cpuMs: () => readCpuMs(child.pid!) });
     });
     child.on('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
   });
@@ -58,7 +60,7 @@ export function startEmulator(opts: { runs: number; projects: number; seed: numb
 let clockTicks: number | undefined;
 
 /** User + system CPU of a live process in ms, from /proc/<pid>/stat; null where /proc is missing. */
-function readCpuMs(pid: number): number | null {
+export function readCpuMs(pid: number): number | null {
   try {
     clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
