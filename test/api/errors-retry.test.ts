@@ -1,3 +1,4 @@
+import { getEventListeners, setMaxListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   AuthError,
@@ -15,6 +16,7 @@ import {
   isRetryable,
 } from '../../src/api/index.js';
 import { backoffDelay } from '../../src/api/retry-policy.js';
+import { Transport } from '../../src/api/transport.js';
 import { captureLog, testClient } from './helpers/client.js';
 import { project, sendJson, startServer } from './helpers/server.js';
 import type { TestServer } from './helpers/server.js';
@@ -242,6 +244,39 @@ describe('network failures, timeouts and size limits', () => {
     expect(err).toMatchObject({ code: 'aborted', retryable: false });
     expect(server.requests).toHaveLength(1);
     await c.close();
+  });
+
+  it('one caller signal shared by many requests in flight cancels them all; the transport listens to it once', async () => {
+    server = await startServer(() => undefined);
+    const c = testClient(server.origin, { queue: { concurrency: 16 } });
+    const ac = new AbortController();
+    // As the sync engine does for its pass signal: the request queue adds a listener per queued task.
+    setMaxListeners(0, ac.signal);
+    try {
+      const calls = Array.from({ length: 16 }, (_, i) => c.getProject(i + 1, { signal: ac.signal }).catch((e: unknown) => e));
+      while (server.requests.length < 16) await new Promise((r) => setTimeout(r, 10));
+      ac.abort();
+      const errors = await Promise.all(calls);
+      for (const err of errors) expect(err).toMatchObject({ code: 'aborted', retryable: false });
+      // A later request on the aborted signal is refused before it is sent.
+      expect(await c.getProject(99, { signal: ac.signal }).catch((e: unknown) => e)).toMatchObject({ code: 'aborted' });
+      expect(server.requests).toHaveLength(16);
+    } finally {
+      await c.close();
+    }
+
+    const transport = new Transport({
+      origin: server.origin, connections: 16, headersTimeoutMs: 2000, bodyTimeoutMs: 2000, totalTimeoutMs: 5000, maxBodyBytes: 1 << 20, headers: {},
+    });
+    const shared = new AbortController();
+    const sends = Array.from({ length: 16 }, (_, i) =>
+      transport.send({ endpoint: 'getProject', method: 'GET', path: `/projects/${i + 1}` }, shared.signal).catch((e: unknown) => e),
+    );
+    while (server.requests.length < 32) await new Promise((r) => setTimeout(r, 10));
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(1);
+    shared.abort();
+    for (const err of await Promise.all(sends)) expect(err).toMatchObject({ code: 'aborted' });
+    await transport.close();
   });
 });
 
