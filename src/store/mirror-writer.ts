@@ -50,15 +50,16 @@ function extraRunAttributes(a: RunAttributes): Record<string, unknown> {
 // Per-listing flags are not properties of the run; pins are compared through their column (they change alone).
 const UNHASHED_RUN_ATTRIBUTES: ReadonlySet<string> = new Set(['descendant_match', 'is_pinned']);
 
-/** How a stored run compares with what the API sent: same content in the current fingerprint, same content under an older one, or changed. */
+/** How a stored run compares with what the API sent: the same content, the same content under an older hash (to replace), or changed. */
 type Comparison = 'same' | 'same-old-hash' | 'changed';
 
 function compareContent(stored: StoredRun, hash: string, a: RunAttributes): Comparison {
   if (stored.content_hash === hash) return 'same';
-  // Rows written before content_hash existed kept the whole attributes (is_pinned included) in raw_json.
+  // Rows written before content_hash existed kept the whole attributes (is_pinned included) in raw_json; they
+  // keep that form (and no hash) until their content changes, as the stored-run reader expects.
   if (stored.content_hash === null) {
     const { descendant_match: _flag, ...whole } = a;
-    return stored.raw_json === JSON.stringify(whole) ? 'same-old-hash' : 'changed';
+    return stored.raw_json === JSON.stringify(whole) ? 'same' : 'changed';
   }
   if (stored.content_hash.startsWith(CONTENT_HASH_PREFIX)) return 'changed';
   // A SHA-1 of the serialised attributes, from before the fingerprint: checked once, then replaced.

@@ -107,6 +107,23 @@ describe('store', () => {
     expect(JSON.parse(store.sqlite.prepare(`SELECT fields FROM changes WHERE change = 'updated'`).pluck().get() as string)).toEqual(['name']);
   });
 
+  it('a run written before content_hash existed (whole attributes in raw_json) stays in that form while unchanged', () => {
+    const store = open();
+    const w = new MirrorWriter(store);
+    const run = makeRun(4);
+    w.transaction(() => w.saveRun(run, { syncId: 1, now: '2026-02-01T00:00:00.000Z' }));
+    const { descendant_match: _d, ...whole } = run.attributes;
+    store.sqlite.prepare('UPDATE runs SET content_hash = NULL, raw_json = ? WHERE id = 4').run(JSON.stringify(whole));
+    expect(w.transaction(() => w.saveRun(makeRun(4), { syncId: 2, now: '2026-02-02T00:00:00.000Z' }))).toBe('unchanged');
+    expect(store.sqlite.prepare('SELECT content_hash FROM runs WHERE id = 4').pluck().get()).toBeNull();
+    expect(w.transaction(() => w.saveRun(makeRun(4, { status: 'completed' }), { syncId: 3, now: '2026-02-03T00:00:00.000Z' }))).toBe('updated');
+    const row = store.sqlite.prepare(`SELECT fields, before FROM changes WHERE change = 'updated'`).get() as { fields: string; before: string };
+    expect(JSON.parse(row.fields)).toEqual(['status']);
+    // Only status differs: params, tags and metrics read back from the whole raw_json equal what was sent.
+    expect(JSON.parse(row.before)).toEqual({ status: 'running' });
+    expect(store.sqlite.prepare('SELECT content_hash FROM runs WHERE id = 4').pluck().get()).toMatch(/^f1:/);
+  });
+
   it('the fingerprint tells apart values that serialise alike in other types, and every attribute counts', () => {
     const store = open();
     const w = new MirrorWriter(store);
