@@ -3,7 +3,8 @@ import type Database from 'better-sqlite3';
 import { RUN_STATUSES, type Project, type ProjectFile, type Run, type RunArtifactFile, type RunAttributes } from '../api/index.js';
 import type { Store } from './open.js';
 import { diffRecords, flattenProject, flattenRun, type FlatRecord } from './flatten.js';
-import { RUN_COLUMNS, storedRunFlattener } from './stored-run.js';
+import { flattenStoredParts, RUN_COLUMNS, storedRunFlattener, storedRunReader } from './stored-run.js';
+import { RunRowsUpdater, runColumnValues } from './run-rows-update.js';
 import { CONTENT_HASH_PREFIX, fingerprintAttributes } from './content-hash.js';
 
 /** What saving one upstream record did to the mirror. */
@@ -84,12 +85,16 @@ export class MirrorWriter {
   private readonly rows: MultiRowInserter;
   // The run as the mirror holds it, flattened like flattenRun: the journal's "before" of an update.
   private readonly flattenStored: ReturnType<typeof storedRunFlattener>;
+  private readonly readStored: ReturnType<typeof storedRunReader>;
+  private readonly rowsUpdater: RunRowsUpdater;
 
   constructor(store: Store) {
     this.sqlite = store.sqlite;
     this.stmt = prepareStatements(store.sqlite);
     this.rows = new MultiRowInserter(store.sqlite);
     this.flattenStored = storedRunFlattener(store.sqlite);
+    this.readStored = storedRunReader(store.sqlite);
+    this.rowsUpdater = new RunRowsUpdater(store.sqlite);
   }
 
   /** Runs fn in one synchronous IMMEDIATE transaction; the tally follows a rollback. */
@@ -122,13 +127,18 @@ export class MirrorWriter {
         return 'unchanged';
       }
     }
+    const rawJson = JSON.stringify(extraRunAttributes(a));
+    if (stored && stored.content_hash !== null) {
+      const parts = this.readStored({ id, raw_json: stored.raw_json });
+      const before = flattenStoredParts(parts);
+      this.rowsUpdater.apply({ id, attributes: a, pinned, stored: parts, removedUpstream: stored.removed_upstream_at !== null, rawJson, contentHash: hash, now: ctx.now });
+      this.journalUpdate(ctx, 'run', id, before, flattenRun(a), stored.removed_upstream_at);
+      return 'updated';
+    }
+    // A new run, or one written before content_hash existed (rewritten whole, into the current form).
     const before = stored ? this.flattenStored({ id, raw_json: stored.raw_json, content_hash: stored.content_hash }) : null;
     // Positional, in the statement's order: binding by name looked up every key of an object per run.
-    this.stmt.upsertRun.run(
-      id, a.project_id, a.name, a.description, a.status, a.owner_id ?? null, a.has_children ? 1 : 0, pinned, a.mlflow_artifact_location,
-      a.external_url ?? null, a.created_at, a.started_at, a.updated_at, a.completed_at ?? null, a.deleted_at ?? null, a.duration ?? null,
-      ctx.now, ctx.now, JSON.stringify(extraRunAttributes(a)), hash,
-    );
+    this.stmt.upsertRun.run(id, ...runColumnValues(a, pinned), ctx.now, ctx.now, rawJson, hash);
     if (stored) {
       this.stmt.deleteRunParams.run(id);
       this.stmt.deleteRunTags.run(id);
