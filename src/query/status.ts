@@ -1,6 +1,6 @@
 import { findLatestExport, findLatestSnapshot, type LatestExport, type LatestSnapshot } from '../export/index.js';
 import { nextRuns } from '../scheduler/index.js';
-import { readState, type Store } from '../store/index.js';
+import { countLiveRuns, readState, type Store } from '../store/index.js';
 
 export interface MirrorStatus {
   path: string;
@@ -30,7 +30,7 @@ export function readMirrorStatus(store: Store, recentPasses = 5): MirrorStatus {
     path: store.path,
     counts: {
       projects: one('SELECT COUNT(*) FROM projects WHERE removed_upstream_at IS NULL'),
-      runs: one('SELECT COUNT(*) FROM runs WHERE removed_upstream_at IS NULL'),
+      runs: countLiveRuns(store),
       removed_runs: one('SELECT COUNT(*) FROM runs WHERE removed_upstream_at IS NOT NULL'),
       changes: one('SELECT COUNT(*) FROM changes'),
     },

@@ -88,6 +88,9 @@ export const runs = sqliteTable(
     index('runs_live_project_idx').on(t.project_id).where(sql`removed_upstream_at IS NULL`),
     // The pinned runs (a handful): every incremental pass reconciles them.
     index('runs_pinned_idx').on(t.id).where(sql`is_pinned = 1`),
+    // The runs removed upstream (few): live runs are counted as all runs minus these, from two small indexes
+    // (SQLite scanned the whole table for COUNT(*) … WHERE removed_upstream_at IS NULL: 0.2 s at 1M runs).
+    index('runs_removed_idx').on(t.id).where(sql`removed_upstream_at IS NOT NULL`),
   ],
 );
 

@@ -49,6 +49,9 @@ export function selectArtifactCandidates(store: Store, sel: ArtifactSelection, a
     .all(afterId, ...params, limit) as ArtifactCandidate[];
 }
 
+/** The number of live runs, from the smallest index of runs and the index of the removed ones. */
+const LIVE_RUNS_COUNT = 'SELECT (SELECT COUNT(*) FROM runs) - (SELECT COUNT(*) FROM runs WHERE removed_upstream_at IS NOT NULL)';
+
 function projectScope(column: string, projectIds: number[]): string {
   return projectIds.length > 0 ? ` AND ${column} IN (${projectIds.map(Number).join(',')})` : '';
 }
@@ -89,7 +92,11 @@ export function listLiveProjectIds(store: Store, projectIds: number[] = []): num
 
 /** Live runs in the mirror (of the given projects, when given). */
 export function countLiveRuns(store: Store, projectIds: number[] = []): number {
-  return store.sqlite.prepare(`SELECT COUNT(*) FROM runs WHERE removed_upstream_at IS NULL${projectScope('project_id', projectIds)}`).pluck().get() as number;
+  if (projectIds.length > 0) {
+    return store.sqlite.prepare(`SELECT COUNT(*) FROM runs WHERE removed_upstream_at IS NULL${projectScope('project_id', projectIds)}`).pluck().get() as number;
+  }
+  // All runs minus the removed ones: two small index scans. SQLite answered the direct form with a table scan.
+  return store.sqlite.prepare(LIVE_RUNS_COUNT).pluck().get() as number;
 }
 
 /** Live runs per project. */

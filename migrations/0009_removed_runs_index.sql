@@ -1,0 +1,1 @@
+CREATE INDEX `runs_removed_idx` ON `runs` (`id`) WHERE removed_upstream_at IS NOT NULL;
