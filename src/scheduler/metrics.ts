@@ -9,6 +9,15 @@ import type { DaemonState } from './state.js';
 
 const COUNTED_TABLES = ['projects', 'runs', 'run_params', 'run_tags', 'run_metrics', 'run_artifacts', 'project_artifacts', 'changes'] as const;
 
+// All runs by status (the status index alone) minus the removed ones (the index of removed runs; `+status` keeps
+// SQLite from walking the status index for them): 0.1 s at 1,000,000 runs, where the direct form took 0.9 s.
+const LIVE_RUNS_BY_STATUS = `
+  SELECT status, SUM(n) AS n FROM (
+    SELECT status, COUNT(*) AS n FROM runs GROUP BY status
+    UNION ALL
+    SELECT +status AS status, -COUNT(*) AS n FROM runs WHERE removed_upstream_at IS NOT NULL GROUP BY +status)
+  GROUP BY status HAVING SUM(n) > 0`;
+
 /** Row counts (refreshed after each pass: COUNT(*) over millions of rows is too slow for every scrape). */
 export interface RowCounts {
   tables: Record<string, number>;
@@ -21,8 +30,7 @@ export function countRows(db: Database.Database): RowCounts {
     const tables: Record<string, number> = {};
     for (const table of COUNTED_TABLES) tables[table] = db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
     const runsByStatus: Record<string, number> = {};
-    for (const { status, n } of db.prepare('SELECT status, COUNT(*) AS n FROM runs WHERE removed_upstream_at IS NULL GROUP BY status').all() as Array<{ status: string; n: number }>)
-      runsByStatus[status] = n;
+    for (const { status, n } of db.prepare(LIVE_RUNS_BY_STATUS).all() as Array<{ status: string; n: number }>) runsByStatus[status] = n;
     return { tables, runsByStatus };
   })();
 }
