@@ -270,15 +270,17 @@ class Parser {
     return key;
   }
 
-  // 'it''s' and 'it\'s' both read as it's; the same for "…" and `…` with their own quote.
+  // 'it''s' and 'it\'s' both read as it's; the same for "…" and `…` with their own quote. A doubled backslash is
+  // one backslash, so that every text can be written (`a\\` is the key a\; `a\` would leave the key open).
   private readQuoted(quote: string, what: 'string' | 'key'): string {
     const open = this.pos;
     this.pos++;
     let out = '';
     while (this.pos < this.input.length) {
       const c = this.input[this.pos]!;
-      if (c === '\\' && this.input[this.pos + 1] === quote) {
-        out += quote;
+      const next = this.input[this.pos + 1];
+      if (c === '\\' && (next === quote || next === '\\')) {
+        out += next;
         this.pos += 2;
       } else if (c === quote) {
         if (this.input[this.pos + 1] === quote) {

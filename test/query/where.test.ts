@@ -47,6 +47,7 @@ describe('compileWhere: answers over the runs_wide view (live runs 1-5 and 7; ru
     ['params.optimizer IS NULL', [5]],
     ['tags.env IS NULL', [3, 4, 5, 7]],
     ["tags.note = 'it''s 50% done'", [4]],
+    ["tags.note = 'it\\'s 50% done'", [4]],
     ["attributes.status = 'failed'", [2]],
     ["attribute.run_name = 'resnet-base'", [1]],
     ["status = 'FINISHED'", [1]],
@@ -154,6 +155,12 @@ describe('compileWhere: errors point at the offending token', () => {
     expect(err.message.split('\n').slice(1)).toEqual(["  status = 'a' AND foo = 1", `  ${' '.repeat(17)}^`]);
   });
 
+  it('a key or a text ending in a backslash can be written, with the backslash doubled (found by the fast-check property)', () => {
+    const { params } = compileWhere("params.`a\\\\` = 'b\\\\' AND tags.`c\\`d` = 'e\\'f'", { now: NOW });
+    expect(params).toEqual(expect.arrayContaining(['a\\', 'b\\', 'c`d', "e'f"]));
+    expect(failure('params.`a\\` = 1').message).toContain('unclosed key');
+  });
+
   it('bounds nesting and size with a QueryError, not a stack overflow', () => {
     expect(failure('('.repeat(5000)).message).toContain('nested deeper than 64');
     expect(failure('NOT '.repeat(5000) + "status = 'a'").message).toContain('NOTs in a row');
@@ -181,8 +188,9 @@ function assertOnlyVocabulary(sql: string): void {
 
 const keyArb = fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' });
 const textArb = fc.string({ maxLength: 12, unit: 'grapheme' });
-const quoteKey = (k: string): string => '`' + k.replace(/`/g, '``') + '`';
-const quoteText = (t: string): string => `'${t.replace(/'/g, "''")}'`;
+// As the grammar says: the quote doubled, a backslash doubled.
+const quoteKey = (k: string): string => '`' + k.replace(/\\/g, '\\\\').replace(/`/g, '``') + '`';
+const quoteText = (t: string): string => `'${t.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 const numberArb = fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e12, max: 1e12 }).map((n) => String(n));
 const valueArb = fc.oneof(textArb.map(quoteText), numberArb);
 
