@@ -69,7 +69,7 @@ export type Field =
 
 /** The field as a user would write it (`metrics.loss.min`, `` params.`a.b` ``, `status`). */
 export function describeField(f: Field): string {
-  const key = (k: string): string => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : '`' + k.replace(/`/g, '``') + '`');
+  const key = (k: string): string => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : '`' + k.replace(/\\/g, '\\\\').replace(/`/g, '``') + '`');
   switch (f.kind) {
     case 'metric':
       return `metrics.${key(f.key)}${f.stat === 'latest' ? '' : '.' + f.stat}`;
