@@ -1,9 +1,9 @@
 // Live runs are counted from two small indexes (all runs, minus the removed ones); the answers must equal the direct count.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Run } from '../../src/api/index.js';
 import { countRows } from '../../src/scheduler/metrics.js';
-import { countLiveRuns, MirrorWriter, openStore, type Store } from '../../src/store/index.js';
-import { tmpDbPath } from '../helpers/tmp.js';
+import { countLiveRuns, MirrorWriter } from '../../src/store/index.js';
+import { tempStores } from '../helpers/store.js';
 
 function run(id: number, status: string): Run {
   return {
@@ -18,17 +18,7 @@ function run(id: number, status: string): Run {
 }
 
 describe('live run counts', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => cleanups.splice(0).forEach((c) => c()));
-  function open(): Store {
-    const { path, cleanup } = tmpDbPath();
-    const store = openStore(path);
-    cleanups.push(() => {
-      store.close();
-      cleanup();
-    });
-    return store;
-  }
+  const open = tempStores();
 
   it('equal the direct count, overall, per project scope and per status (a status whose runs were all removed is absent)', () => {
     const store = open();

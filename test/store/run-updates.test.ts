@@ -1,10 +1,10 @@
 // A changed run is updated in place (only the rows and columns that differ are written); these tests check that
 // the result is always exactly what writing the received run from scratch gives, and that little is written.
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Run } from '../../src/api/index.js';
-import { MirrorWriter, openStore, type Store } from '../../src/store/index.js';
-import { tmpDbPath } from '../helpers/tmp.js';
+import { MirrorWriter, type Store } from '../../src/store/index.js';
+import { tempStores } from '../helpers/store.js';
 
 type Attributes = Run['attributes'];
 
@@ -51,17 +51,7 @@ function snapshot(store: Store, id: number): unknown {
 const totalChanges = (store: Store): number => store.sqlite.prepare('SELECT total_changes()').pluck().get() as number;
 
 describe('in-place run updates', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => cleanups.splice(0).forEach((c) => c()));
-  function open(): Store {
-    const { path, cleanup } = tmpDbPath();
-    const store = openStore(path);
-    cleanups.push(() => {
-      store.close();
-      cleanup();
-    });
-    return store;
-  }
+  const open = tempStores();
 
   it('a new description writes the run row and one journal entry, not its 7 key/value rows', () => {
     const store = open();

@@ -8,8 +8,9 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { ROOT } from '../helpers/cli.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/api/index.js';
-import { acquireWriterLock, MIRROR_APPLICATION_ID, MirrorWriter, openStore, StoreError, type Store } from '../../src/store/index.js';
-import { tmpDbPath, tmpDir } from '../helpers/tmp.js';
+import { acquireWriterLock, MIRROR_APPLICATION_ID, MirrorWriter, openStore, StoreError } from '../../src/store/index.js';
+import { tmpDir } from '../helpers/tmp.js';
+import { tempStores } from '../helpers/store.js';
 
 function makeRun(id: number, patch: Partial<Run['attributes']> = {}): Run {
   return {
@@ -36,17 +37,7 @@ function makeRun(id: number, patch: Partial<Run['attributes']> = {}): Run {
 }
 
 describe('store', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => cleanups.splice(0).forEach((c) => c()));
-  function open(): Store {
-    const { path, cleanup } = tmpDbPath();
-    const store = openStore(path);
-    cleanups.push(() => {
-      store.close();
-      cleanup();
-    });
-    return store;
-  }
+  const open = tempStores();
 
   it('creates the database with mode 0600, WAL, foreign keys and every contract table', () => {
     const store = open();
