@@ -4,35 +4,22 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Run } from '../../src/api/index.js';
 import { MirrorWriter, type Store } from '../../src/store/index.js';
+import { makeRun as makeApiRun } from '../helpers/runs.js';
 import { tempStores } from '../helpers/store.js';
 
 type Attributes = Run['attributes'];
 
+// Three params, two tags and two metric summaries, so that updates can change, add and drop some of each.
 function makeRun(id: number, patch: Partial<Attributes> = {}): Run {
-  return {
-    id: String(id),
-    type: 'runs',
-    attributes: {
-      project_id: 1,
-      name: `run-${id}`,
-      description: 'a run',
-      status: 'running',
-      params: [{ key: 'lr', value: '0.01' }, { key: 'batch', value: '32' }, { key: 'opt', value: 'adam' }],
-      tags: [{ key: 'team', value: 'nlp' }, { key: 'env', value: 'prod' }],
-      metric_summaries: [
-        { key: 'loss', count: 10, first_step: 0, last_step: 9, latest: 0.5, min: 0.4, max: 2, mean: 1, stddev: 0.3 },
-        { key: 'acc', count: 10, first_step: 0, last_step: 9, latest: 0.9, min: 0.1, max: 0.91, mean: 0.6, stddev: null },
-      ],
-      has_children: false,
-      is_pinned: false,
-      descendant_match: false,
-      mlflow_artifact_location: 's3://b/1',
-      created_at: '2026-01-01T00:00:00.000000Z',
-      started_at: '2026-01-01T00:00:01.000000Z',
-      updated_at: '2026-01-01T00:10:00.000000Z',
-      ...patch,
-    },
-  };
+  return makeApiRun(id, {
+    params: [{ key: 'lr', value: '0.01' }, { key: 'batch', value: '32' }, { key: 'opt', value: 'adam' }],
+    tags: [{ key: 'team', value: 'nlp' }, { key: 'env', value: 'prod' }],
+    metric_summaries: [
+      { key: 'loss', count: 10, first_step: 0, last_step: 9, latest: 0.5, min: 0.4, max: 2, mean: 1, stddev: 0.3 },
+      { key: 'acc', count: 10, first_step: 0, last_step: 9, latest: 0.9, min: 0.1, max: 0.91, mean: 0.6, stddev: null },
+    ],
+    ...patch,
+  });
 }
 
 /** Everything the mirror holds about run `id`, in a comparable form. */
