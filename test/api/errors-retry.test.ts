@@ -265,14 +265,26 @@ describe('network failures, timeouts and size limits', () => {
       await c.close();
     }
 
+    // Requests still queued when the signal aborts are never sent.
+    const small = testClient(server.origin, { queue: { concurrency: 2 } });
+    const later = new AbortController();
+    const sentBefore = server.requests.length;
+    const queued = Array.from({ length: 5 }, (_, i) => small.getProject(i + 1, { signal: later.signal }).catch((e: unknown) => e));
+    while (server.requests.length < sentBefore + 2) await new Promise((r) => setTimeout(r, 10));
+    later.abort();
+    for (const err of await Promise.all(queued)) expect(err).toMatchObject({ code: 'aborted', retryable: false });
+    expect(server.requests.length - sentBefore).toBe(2);
+    await small.close();
+
     const transport = new Transport({
       origin: server.origin, connections: 16, headersTimeoutMs: 2000, bodyTimeoutMs: 2000, totalTimeoutMs: 5000, maxBodyBytes: 1 << 20, headers: {},
     });
     const shared = new AbortController();
+    const sentBeforeTransport = server.requests.length;
     const sends = Array.from({ length: 16 }, (_, i) =>
       transport.send({ endpoint: 'getProject', method: 'GET', path: `/projects/${i + 1}` }, shared.signal).catch((e: unknown) => e),
     );
-    while (server.requests.length < 32) await new Promise((r) => setTimeout(r, 10));
+    while (server.requests.length < sentBeforeTransport + 16) await new Promise((r) => setTimeout(r, 10));
     expect(getEventListeners(shared.signal, 'abort')).toHaveLength(1);
     shared.abort();
     for (const err of await Promise.all(sends)) expect(err).toMatchObject({ code: 'aborted' });
