@@ -7,7 +7,7 @@ import { forEachConcurrent } from './workers.js';
 const MAX_FAILURES_IN_A_ROW = 20;
 // Listings are committed in groups: one commit per listing was a fifth of a pass's CPU. A crash loses at most
 // one group, whose runs keep their old artifacts_listed_for and are listed again by the next pass.
-const LISTINGS_PER_COMMIT = 256;
+const LISTINGS_PER_COMMIT = 1024;
 
 /**
  * Lists run artifacts for the runs the policy selects whose listing is missing or older than the run's
