@@ -67,10 +67,12 @@ async function runDemo(flags: DemoFlags): Promise<void> {
       after: c.after ? truncate(c.after, 60) : '',
     }));
     console.log(indent(formatTable(examples)) + '\n');
-    console.log(`Try next:
-  sqlite3 ${flags.db} "SELECT status, COUNT(*) FROM runs GROUP BY status"
+    console.log(`Try next (offline, from the mirror):
+  npx tsx src/cli.ts top --db ${flags.db} --metric accuracy --columns params.learning_rate
+  npx tsx src/cli.ts changes --db ${flags.db}
+  npx tsx src/cli.ts runs --db ${flags.db} --where "metrics.loss.min < 0.1 AND status = 'completed'"
+  npx tsx src/cli.ts query --db ${flags.db} "SELECT project, runs, completed, failed FROM project_summary ORDER BY runs DESC LIMIT 5"
   sqlite3 ${flags.db} "SELECT entity, entity_id, change, fields FROM changes ORDER BY id DESC LIMIT 20"
-  sqlite3 ${flags.db} "SELECT facet_name, COUNT(*) FROM facet_values WHERE facet_type = 'parameter' GROUP BY 1"
   npx tsx src/cli.ts emulator --port 8080          # the emulator on its own, for curl
   DD_API_KEY=… DD_APP_KEY=… DD_SITE=datadoghq.com npx tsx src/cli.ts sync --full   # your real organization`);
   } finally {
