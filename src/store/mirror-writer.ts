@@ -4,7 +4,7 @@ import { RUN_STATUSES, type Project, type ProjectFile, type Run, type RunArtifac
 import type { Store } from './open.js';
 import { diffRecords, flattenProject, flattenRun, type FlatRecord } from './flatten.js';
 import { flattenStoredParts, RUN_COLUMNS, storedRunFlattener, storedRunReader } from './stored-run.js';
-import { RunRowsUpdater, runColumnValues } from './run-rows-update.js';
+import { RunRowsUpdater, toRunColumnValues } from './run-rows-update.js';
 import { CONTENT_HASH_PREFIX, fingerprintAttributes } from './content-hash.js';
 
 /** What saving one upstream record did to the mirror. */
@@ -138,7 +138,7 @@ export class MirrorWriter {
     // A new run, or one written before content_hash existed (rewritten whole, into the current form).
     const before = stored ? this.flattenStored({ id, raw_json: stored.raw_json, content_hash: stored.content_hash }) : null;
     // Positional, in the statement's order: binding by name looked up every key of an object per run.
-    this.stmt.upsertRun.run(id, ...runColumnValues(a, pinned), ctx.now, ctx.now, rawJson, hash);
+    this.stmt.upsertRun.run(id, ...toRunColumnValues(a, pinned), ctx.now, ctx.now, rawJson, hash);
     if (stored) {
       this.stmt.deleteRunParams.run(id);
       this.stmt.deleteRunTags.run(id);

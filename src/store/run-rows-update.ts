@@ -10,7 +10,7 @@ import { RUN_COLUMNS, type StoredRunParts } from './stored-run.js';
 const METRIC_FIELDS = ['count', 'first_step', 'last_step', 'latest', 'min', 'max', 'mean', 'stddev'] as const;
 
 /** A run's API attributes in RUN_COLUMNS order, as the columns hold them (booleans 0/1, absent null). */
-export function runColumnValues(a: RunAttributes, pinned: 0 | 1): (string | number | null)[] {
+export function toRunColumnValues(a: RunAttributes, pinned: 0 | 1): (string | number | null)[] {
   return [
     a.project_id, a.name, a.description, a.status, a.owner_id ?? null, a.has_children ? 1 : 0, pinned, a.mlflow_artifact_location,
     a.external_url ?? null, a.created_at, a.started_at, a.updated_at, a.completed_at ?? null, a.deleted_at ?? null, a.duration ?? null,
@@ -57,7 +57,7 @@ export class RunRowsUpdater {
 
   // Only the columns whose values differ are SET: SQLite maintains the indexes of every column a SET names.
   private updateRow(u: RunRowsUpdate): void {
-    const values = runColumnValues(u.attributes, u.pinned);
+    const values = toRunColumnValues(u.attributes, u.pinned);
     const changed: string[] = [];
     const changedValues: (string | number | null)[] = [];
     RUN_COLUMNS.forEach((column, i) => {
