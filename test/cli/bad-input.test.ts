@@ -2,18 +2,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runBuiltCli } from '../helpers/cli.js';
-import { tmpDir } from '../helpers/tmp.js';
+import { tempDirs } from '../helpers/tmp.js';
 
 describe('bad input (built CLI)', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => cleanups.splice(0).forEach((c) => c()));
-  function dir(): string {
-    const t = tmpDir();
-    cleanups.push(t.cleanup);
-    return t.dir;
-  }
+  const dir = tempDirs();
   function otherAppDb(path: string): Buffer {
     const db = new Database(path);
     db.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 9.5)');

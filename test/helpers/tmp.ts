@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,4 +13,15 @@ export function tmpDir(prefix = 'modellab-mirror-'): { dir: string; cleanup(): v
 export function tmpDbPath(): { path: string; cleanup(): void } {
   const { dir, cleanup } = tmpDir();
   return { path: join(dir, 'mirror.db'), cleanup };
+}
+
+/** Registers cleanup and returns `dir`: each call makes a fresh temporary directory, removed after the test. */
+export function tempDirs(): () => string {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => cleanups.splice(0).forEach((c) => c()));
+  return () => {
+    const t = tmpDir();
+    cleanups.push(t.cleanup);
+    return t.dir;
+  };
 }

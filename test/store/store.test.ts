@@ -6,10 +6,10 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { ROOT } from '../helpers/cli.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Run } from '../../src/api/index.js';
 import { acquireWriterLock, MIRROR_APPLICATION_ID, MirrorWriter, openStore, StoreError } from '../../src/store/index.js';
-import { tmpDir } from '../helpers/tmp.js';
+import { tempDirs } from '../helpers/tmp.js';
 import { makeRun } from '../helpers/runs.js';
 import { tempStores } from '../helpers/store.js';
 
@@ -258,13 +258,7 @@ describe('store', () => {
 });
 
 describe('opening files that are not (yet) mirrors', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => cleanups.splice(0).forEach((c) => c()));
-  function dir(): string {
-    const t = tmpDir();
-    cleanups.push(t.cleanup);
-    return t.dir;
-  }
+  const dir = tempDirs();
 
   it('refuses another application\'s SQLite file untouched: no tables added, journal mode unchanged', () => {
     const path = join(dir(), 'other-app.db');
