@@ -111,9 +111,9 @@ export class Transport {
     // accepts an EventEmitter as its signal: a fresh AbortController (and AbortSignal.any) per request cost
     // more CPU than parsing a small response.
     const abort = new RequestCancel();
-    const deadline = { hit: false };
+    let deadlineHit = false;
     const timer = setTimeout(() => {
-      deadline.hit = true;
+      deadlineHit = true;
       abort.cancel();
     }, this.opts.totalTimeoutMs);
     const detach = signal ? this.fanOut.attach(signal, abort) : undefined;
@@ -122,7 +122,7 @@ export class Transport {
       try {
         res = await this.pool.request({ method: ctx.method as 'GET', path: ctx.path, headers: this.opts.headers, signal: abort });
       } catch (err) {
-        throw this.mapError(err, ctx, signal, deadline.hit);
+        throw this.mapError(err, ctx, signal, deadlineHit);
       }
       const head: RawResponse = {
         status: res.statusCode,
@@ -134,7 +134,7 @@ export class Transport {
       try {
         head.body = await this.readBody(res.body, res.headers['content-length']);
       } catch (err) {
-        throw this.mapError(err, ctx, signal, deadline.hit);
+        throw this.mapError(err, ctx, signal, deadlineHit);
       }
       return head;
     } finally {

@@ -3,7 +3,8 @@ import type { ProjectAttributes, RunAttributes } from '../api/index.js';
 /** A flat field → value map of a resource, the unit the change journal diffs. */
 export type FlatRecord = Record<string, string | number | boolean | null>;
 
-const METRIC_STATS = ['count', 'first_step', 'last_step', 'latest', 'min', 'max', 'mean', 'stddev'] as const;
+/** The statistics of a metric summary, as run_metrics' columns hold them. */
+export const METRIC_STATS = ['count', 'first_step', 'last_step', 'latest', 'min', 'max', 'mean', 'stddev'] as const;
 // Per-listing flags, not properties of the run: they must not count as changes.
 const VOLATILE_RUN_FIELDS = new Set(['descendant_match']);
 

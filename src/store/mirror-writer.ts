@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { RUN_STATUSES, type Project, type ProjectFile, type Run, type RunArtifactFile, type RunAttributes } from '../api/index.js';
 import type { Store } from './open.js';
 import { diffRecords, flattenProject, flattenRun, type FlatRecord } from './flatten.js';
-import { flattenStoredParts, RUN_COLUMNS, storedRunFlattener, storedRunReader } from './stored-run.js';
+import { flattenStoredParts, RUN_COLUMNS, storedRunReader } from './stored-run.js';
 import { RunRowsUpdater, toRunColumnValues } from './run-rows-update.js';
 import { CONTENT_HASH_PREFIX, fingerprintAttributes } from './content-hash.js';
 
@@ -83,8 +83,7 @@ export class MirrorWriter {
   readonly tally: WriteTally = { created: 0, updated: 0, removed: 0, unknownValues: {} };
 
   private readonly rows: MultiRowInserter;
-  // The run as the mirror holds it, flattened like flattenRun: the journal's "before" of an update.
-  private readonly flattenStored: ReturnType<typeof storedRunFlattener>;
+  // The run as the mirror holds it (flattened like flattenRun, it is the journal's "before" of an update).
   private readonly readStored: ReturnType<typeof storedRunReader>;
   private readonly rowsUpdater: RunRowsUpdater;
 
@@ -92,7 +91,6 @@ export class MirrorWriter {
     this.sqlite = store.sqlite;
     this.stmt = prepareStatements(store.sqlite);
     this.rows = new MultiRowInserter(store.sqlite);
-    this.flattenStored = storedRunFlattener(store.sqlite);
     this.readStored = storedRunReader(store.sqlite);
     this.rowsUpdater = new RunRowsUpdater(store.sqlite);
   }
@@ -135,8 +133,9 @@ export class MirrorWriter {
       this.journalUpdate(ctx, 'run', id, before, flattenRun(a), stored.removed_upstream_at);
       return 'updated';
     }
-    // A new run, or one written before content_hash existed (rewritten whole, into the current form).
-    const before = stored ? this.flattenStored({ id, raw_json: stored.raw_json, content_hash: stored.content_hash }) : null;
+    // A new run, or one written before content_hash existed: raw_json holds its whole attributes, and it is
+    // rewritten whole, into the current form.
+    const before = stored ? flattenRun(JSON.parse(stored.raw_json) as RunAttributes) : null;
     // Positional, in the statement's order: binding by name looked up every key of an object per run.
     this.stmt.upsertRun.run(id, ...toRunColumnValues(a, pinned), ctx.now, ctx.now, rawJson, hash);
     if (stored) {

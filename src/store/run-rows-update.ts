@@ -4,10 +4,8 @@
 // index entries sits on a page outside the cache.
 import type Database from 'better-sqlite3';
 import type { RunAttributes } from '../api/index.js';
-import type { StoredMetric } from './flatten.js';
+import { METRIC_STATS, type StoredMetric } from './flatten.js';
 import { RUN_COLUMNS, type StoredRunParts } from './stored-run.js';
-
-const METRIC_FIELDS = ['count', 'first_step', 'last_step', 'latest', 'min', 'max', 'mean', 'stddev'] as const;
 
 /** A run's API attributes in RUN_COLUMNS order, as the columns hold them (booleans 0/1, absent null). */
 export function toRunColumnValues(a: RunAttributes, pinned: 0 | 1): (string | number | null)[] {
@@ -98,7 +96,7 @@ export class RunRowsUpdater {
     const received = new Map(u.attributes.metric_summaries.map((m) => [m.key, m]));
     for (const [key, m] of received) {
       const old = stored.get(key);
-      if (old && METRIC_FIELDS.every((f) => (old[f] ?? null) === (m[f] ?? null))) continue;
+      if (old && METRIC_STATS.every((f) => (old[f] ?? null) === (m[f] ?? null))) continue;
       this.stmt.upsertMetric.run(u.id, key, m.count, m.first_step ?? null, m.last_step ?? null, m.latest ?? null, m.min ?? null, m.max ?? null, m.mean ?? null, m.stddev ?? null);
     }
     for (const key of stored.keys()) if (!received.has(key)) this.stmt.deleteMetric.run(u.id, key);
