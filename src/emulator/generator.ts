@@ -112,7 +112,10 @@ const SALT = {
   subMs: 15,
   noParams: 16,
   folder: 17,
+  unlinked: 18,
 } as const;
+/** Share of projects without an MLflow link (no external_url), half of them without owner_id too, as recorded. */
+const UNLINKED_PROJECT_PROBABILITY = 0.1;
 
 /** A 32-bit hash of three integers (a murmur3-style finalizer), the root of every seeded choice. */
 export function hashInts(a: number, b: number, c: number): number {
@@ -402,15 +405,22 @@ export class SeededData {
     ];
     if (r() < 0.5) tags.push({ key: 'cost-center', value: `cc-${100 + Math.floor(r() * 5)}` });
     const updatedAt = updatedMs * US_PER_MS + ((jitter >>> 10) % US_PER_MS);
+    // Drawn apart from r() so the rest of the project stays as it was; the last seeded project always lacks
+    // the link, so every world shows one.
+    const unlinkedDraw = unitHash(this.seed, id, SALT.unlinked);
+    const unlinked = id === this.projectCount || unlinkedDraw < UNLINKED_PROJECT_PROBABILITY;
+    const ownerless = unlinked && (id === this.projectCount || unlinkedDraw < UNLINKED_PROJECT_PROBABILITY / 2);
+    const starred = r() < 0.2;
+    const owner = this.owners[Math.floor(r() * OWNER_POOL_SIZE)] ?? null;
     return {
       id,
       name: `${team}-${model}-${purpose}-${id}`,
       description: `${capitalize(purpose)} experiments for ${model} by the ${team} team.`,
       artifactStorageLocation: `s3://modellab-artifacts/projects/${id}`,
-      starred: r() < 0.2,
+      starred,
       tags,
-      ownerId: this.owners[Math.floor(r() * OWNER_POOL_SIZE)] ?? null,
-      externalUrl: `https://app.datadoghq.com/model-lab/projects/${id}`,
+      ownerId: ownerless ? null : owner,
+      externalUrl: unlinked ? null : `https://app.datadoghq.com/model-lab/projects/${id}`,
       createdAt,
       updatedAt,
       deletedAt: deleted ? updatedAt : null,

@@ -4,6 +4,7 @@
 import type { ProjectRecord, RunRecord } from './generator.js';
 import type { WorldState } from './state.js';
 import { formatNullableTimestamp, formatTimestamp } from './time.js';
+import { recordedProjectUrl, recordedRunUrl, recordedStorageLocation } from './mlflow.js';
 import type { MetricSummary, ProjectAttributes, ProjectResource, RunAttributes, RunResource } from './wire.js';
 
 /** How a poisoned run is broken in every response that includes it. */
@@ -21,10 +22,12 @@ export function serializeProject(s: WorldState, p: ProjectRecord): ProjectResour
   const tags = p.tags.map((t) => ({ key: t.key, value: t.value }));
   if (f === 'recorded') {
     // Built key by key (no spreads): serialization is the hot path of every page.
-    const a: Record<string, unknown> = { artifact_storage_location: p.artifactStorageLocation, created_at: formatTimestamp(p.createdAt, f) };
+    // The MLflow forms of the recordings; a project without an external_url has no MLflow link.
+    const linked = p.externalUrl !== null;
+    const a: Record<string, unknown> = { artifact_storage_location: recordedStorageLocation(p.id, linked), created_at: formatTimestamp(p.createdAt, f) };
     if (p.deletedAt !== null) a['deleted_at'] = formatTimestamp(p.deletedAt, f);
     a['description'] = p.description;
-    if (p.externalUrl !== null) a['external_url'] = p.externalUrl;
+    if (linked) a['external_url'] = recordedProjectUrl(p.id);
     a['is_starred'] = p.starred;
     a['name'] = p.name;
     if (p.ownerId !== null) a['owner_id'] = p.ownerId;
@@ -60,7 +63,7 @@ export function serializeRun(s: WorldState, r: RunRecord, ctx: RunSerializationC
     a['descendant_match'] = ctx.descendantMatch;
     a['description'] = r.description;
     if (r.duration !== null) a['duration'] = r.duration;
-    if (r.externalUrl !== null) a['external_url'] = r.externalUrl;
+    if (r.externalUrl !== null) a['external_url'] = recordedRunUrl(s.seeded.seed, r.id);
     a['has_children'] = ctx.hasChildren;
     a['is_pinned'] = r.pinnedAt !== null;
     a['metric_summaries'] = r.metrics.map(recordedMetric);

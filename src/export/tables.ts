@@ -40,6 +40,7 @@ const RUN_COLUMNS: Column[] = [
   { name: 'completed_at', type: 'timestamp' },
   { name: 'deleted_at', type: 'timestamp' },
   { name: 'duration', type: 'double' },
+  { name: 'mlflow_run_id', type: 'text' },
 ];
 const METRIC_STATS: Column[] = [
   { name: 'count', type: 'integer' },
@@ -58,6 +59,7 @@ const PROJECT_COLUMNS: Column[] = [
   { name: 'owner_id', type: 'text' },
   { name: 'artifact_storage_location', type: 'text' },
   { name: 'external_url', type: 'text' },
+  { name: 'mlflow_experiment_id', type: 'text' },
   { name: 'is_starred', type: 'boolean' },
   { name: 'created_at', type: 'timestamp' },
   { name: 'updated_at', type: 'timestamp' },
@@ -135,7 +137,7 @@ function runsTable(db: Database.Database, scope: string, params: Array<string | 
   const statement = db
     .prepare(
       `SELECT run.id, run.project_id, p.name, run.parent_run_id, run.name, run.status, run.owner_id, run.is_pinned, run.has_children,
-              run.created_at, run.started_at, run.updated_at, run.completed_at, run.deleted_at, run.duration,
+              run.created_at, run.started_at, run.updated_at, run.completed_at, run.deleted_at, run.duration, run.mlflow_run_id,
               (SELECT json_group_array(json_array(key, value)) FROM run_params WHERE run_id = run.id),
               (SELECT json_group_array(json_array(key, v)) FROM
                  (SELECT key, group_concat(value, ',' ORDER BY value) AS v FROM run_tags WHERE run_id = run.id GROUP BY key)),
@@ -170,7 +172,7 @@ function projectsTable(db: Database.Database, scope: string, params: Array<strin
   const tagAt = indexOf(tagKeys, PROJECT_COLUMNS.length);
   const statement = db
     .prepare(
-      `SELECT p.id, p.name, p.description, p.owner_id, p.artifact_storage_location, p.external_url, p.is_starred,
+      `SELECT p.id, p.name, p.description, p.owner_id, p.artifact_storage_location, p.external_url, p.mlflow_experiment_id, p.is_starred,
               p.created_at, p.updated_at, p.deleted_at,
               (SELECT json_group_array(json_array(key, v)) FROM
                  (SELECT key, group_concat(value, ',' ORDER BY value) AS v FROM project_tags WHERE project_id = p.id GROUP BY key))

@@ -6,6 +6,7 @@ import { diffRecords, flattenProject, flattenRun, type FlatRecord } from './flat
 import { flattenStoredParts, RUN_COLUMNS, storedRunReader } from './stored-run.js';
 import { RunRowsUpdater, toRunColumnValues } from './run-rows-update.js';
 import { CONTENT_HASH_PREFIX, fingerprintAttributes } from './content-hash.js';
+import { readMlflowExperimentId, readMlflowRunId, readMlflowRunIdFromPath } from './mlflow-ids.js';
 
 /** What saving one upstream record did to the mirror. */
 export type SaveOutcome = 'created' | 'updated' | 'unchanged';
@@ -37,6 +38,7 @@ interface StoredRow {
 interface StoredRun extends StoredRow {
   content_hash: string | null;
   is_pinned: number;
+  mlflow_run_id: string | null;
 }
 
 // Attributes stored in their own columns or tables; anything else the API sends lands in raw_json.
@@ -129,7 +131,10 @@ export class MirrorWriter {
     if (stored && stored.content_hash !== null) {
       const parts = this.readStored({ id, raw_json: stored.raw_json });
       const before = flattenStoredParts(parts);
-      this.rowsUpdater.apply({ id, attributes: a, pinned, stored: parts, removedUpstream: stored.removed_upstream_at !== null, rawJson, contentHash: hash, now: ctx.now });
+      this.rowsUpdater.apply({
+        id, attributes: a, pinned, stored: parts, removedUpstream: stored.removed_upstream_at !== null, rawJson, contentHash: hash, now: ctx.now,
+        mlflowRunId: newMlflowRunId(readMlflowRunId(a), stored.mlflow_run_id),
+      });
       this.journalUpdate(ctx, 'run', id, before, flattenRun(a), stored.removed_upstream_at);
       return 'updated';
     }
@@ -137,7 +142,7 @@ export class MirrorWriter {
     // rewritten whole, into the current form.
     const before = stored ? flattenRun(JSON.parse(stored.raw_json) as RunAttributes) : null;
     // Positional, in the statement's order: binding by name looked up every key of an object per run.
-    this.stmt.upsertRun.run(id, ...toRunColumnValues(a, pinned), ctx.now, ctx.now, rawJson, hash);
+    this.stmt.upsertRun.run(id, ...toRunColumnValues(a, pinned), ctx.now, ctx.now, rawJson, hash, readMlflowRunId(a));
     if (stored) {
       this.stmt.deleteRunParams.run(id);
       this.stmt.deleteRunTags.run(id);
@@ -184,6 +189,7 @@ export class MirrorWriter {
       created_at: a.created_at,
       updated_at: a.updated_at,
       deleted_at: a.deleted_at ?? null,
+      mlflow_experiment_id: readMlflowExperimentId(a),
       now: ctx.now,
       raw_json: raw,
     });
@@ -276,6 +282,9 @@ export class MirrorWriter {
     for (const f of files) values.push(runId, f.path, f.is_dir ? 1 : 0, f.file_size ?? null, pathInProject);
     this.rows.insert('run_artifacts', values);
     this.stmt.setArtifactsListedFor.run(listedFor, runId);
+    // The listing names the MLflow run when the run's attributes did not.
+    const mlflowRunId = readMlflowRunIdFromPath(pathInProject);
+    if (mlflowRunId !== null) this.stmt.fillMlflowRunId.run(mlflowRunId, runId);
   }
 
   /** Keeps a run's previous listing but records that this version of the run was asked for (e.g. it answered 404). */
@@ -388,6 +397,11 @@ class MultiRowInserter {
   }
 }
 
+// The id an in-place update writes: only a new one the attributes name (one learnt from a listing stays).
+function newMlflowRunId(received: string | null, stored: string | null): string | null {
+  return received !== null && received !== stored ? received : null;
+}
+
 function summarizeRun(run: Run): FlatRecord {
   const a = run.attributes;
   return { name: a.name, status: a.status, project_id: a.project_id, updated_at: a.updated_at };
@@ -397,23 +411,26 @@ function prepareStatements(db: Database.Database) {
   const runSet = RUN_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ');
   const projectSet = PROJECT_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ');
   return {
-    selectRun: db.prepare('SELECT raw_json, removed_upstream_at, content_hash, is_pinned FROM runs WHERE id = ?'),
-    // Parameters: id, the RUN_COLUMNS in order, now (first seen), now (last synced), raw_json, content_hash.
+    selectRun: db.prepare('SELECT raw_json, removed_upstream_at, content_hash, is_pinned, mlflow_run_id FROM runs WHERE id = ?'),
+    // Parameters: id, the RUN_COLUMNS in order, now (first seen), now (last synced), raw_json, content_hash, mlflow_run_id.
+    // An MLflow run id learnt from a listing stays when the attributes name none.
     upsertRun: db.prepare(
-      `INSERT INTO runs (id, ${RUN_COLUMNS.join(', ')}, first_seen_at, last_synced_at, removed_upstream_at, raw_json, content_hash)
-       VALUES (?, ${RUN_COLUMNS.map(() => '?').join(', ')}, ?, ?, NULL, ?, ?)
+      `INSERT INTO runs (id, ${RUN_COLUMNS.join(', ')}, first_seen_at, last_synced_at, removed_upstream_at, raw_json, content_hash, mlflow_run_id)
+       VALUES (?, ${RUN_COLUMNS.map(() => '?').join(', ')}, ?, ?, NULL, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET ${runSet}, last_synced_at = excluded.last_synced_at, removed_upstream_at = NULL,
-       raw_json = excluded.raw_json, content_hash = excluded.content_hash`,
+       raw_json = excluded.raw_json, content_hash = excluded.content_hash, mlflow_run_id = COALESCE(excluded.mlflow_run_id, runs.mlflow_run_id)`,
     ),
+    fillMlflowRunId: db.prepare('UPDATE runs SET mlflow_run_id = ? WHERE id = ? AND mlflow_run_id IS NULL'),
     setContentHash: db.prepare('UPDATE runs SET content_hash = ? WHERE id = ?'),
     deleteRunParams: db.prepare('DELETE FROM run_params WHERE run_id = ?'),
     deleteRunTags: db.prepare('DELETE FROM run_tags WHERE run_id = ?'),
     deleteRunMetrics: db.prepare('DELETE FROM run_metrics WHERE run_id = ?'),
     selectProject: db.prepare('SELECT raw_json, removed_upstream_at FROM projects WHERE id = ?'),
     upsertProject: db.prepare(
-      `INSERT INTO projects (id, ${PROJECT_COLUMNS.join(', ')}, first_seen_at, last_synced_at, removed_upstream_at, raw_json)
-       VALUES (@id, ${PROJECT_COLUMNS.map((c) => '@' + c).join(', ')}, @now, @now, NULL, @raw_json)
-       ON CONFLICT(id) DO UPDATE SET ${projectSet}, last_synced_at = excluded.last_synced_at, removed_upstream_at = NULL, raw_json = excluded.raw_json`,
+      `INSERT INTO projects (id, ${PROJECT_COLUMNS.join(', ')}, first_seen_at, last_synced_at, removed_upstream_at, raw_json, mlflow_experiment_id)
+       VALUES (@id, ${PROJECT_COLUMNS.map((c) => '@' + c).join(', ')}, @now, @now, NULL, @raw_json, @mlflow_experiment_id)
+       ON CONFLICT(id) DO UPDATE SET ${projectSet}, last_synced_at = excluded.last_synced_at, removed_upstream_at = NULL, raw_json = excluded.raw_json,
+       mlflow_experiment_id = excluded.mlflow_experiment_id`,
     ),
     deleteProjectTags: db.prepare('DELETE FROM project_tags WHERE project_id = ?'),
     insertProjectTag: db.prepare('INSERT OR IGNORE INTO project_tags (project_id, key, value) VALUES (?, ?, ?)'),

@@ -25,6 +25,8 @@ export interface RunRowsUpdate {
   rawJson: string;
   contentHash: string;
   now: string;
+  /** an MLflow run id to write (null: keep the stored one) */
+  mlflowRunId: string | null;
 }
 
 /** Prepared statements for in-place run updates; the run row's UPDATE is prepared per set of changed columns. */
@@ -64,6 +66,10 @@ export class RunRowsUpdater {
         changedValues.push(values[i]!);
       }
     });
+    if (u.mlflowRunId !== null) {
+      changed.push('mlflow_run_id');
+      changedValues.push(u.mlflowRunId);
+    }
     if (u.removedUpstream) changed.push('removed_upstream_at');
     const key = changed.join(',');
     let stmt = this.rowUpdates.get(key);

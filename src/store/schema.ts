@@ -31,8 +31,14 @@ export const projects = sqliteTable(
     updated_at: text('updated_at').notNull(),
     deleted_at: text('deleted_at'),
     ...bookkeeping,
+    /** the MLflow experiment behind the project (from artifact_storage_location or external_url); NULL when the service does not say */
+    mlflow_experiment_id: text('mlflow_experiment_id'),
   },
-  (t) => [index('projects_updated_at_idx').on(t.updated_at), index('projects_name_idx').on(t.name)],
+  (t) => [
+    index('projects_updated_at_idx').on(t.updated_at),
+    index('projects_name_idx').on(t.name),
+    index('projects_mlflow_experiment_idx').on(t.mlflow_experiment_id),
+  ],
 );
 
 export const projectTags = sqliteTable(
@@ -73,8 +79,11 @@ export const runs = sqliteTable(
     artifacts_listed_for: text('artifacts_listed_for'),
     /** sha1 of the attributes as received (without per-listing flags and is_pinned): an unchanged run is not rewritten */
     content_hash: text('content_hash'),
+    /** the MLflow run id, 32 hex (from external_url, mlflow_artifact_location or path_in_project); NULL when the service does not say */
+    mlflow_run_id: text('mlflow_run_id'),
   },
   (t) => [
+    index('runs_mlflow_run_idx').on(t.mlflow_run_id),
     index('runs_project_status_idx').on(t.project_id, t.status),
     index('runs_status_idx').on(t.status),
     index('runs_updated_at_idx').on(t.updated_at),

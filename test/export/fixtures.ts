@@ -40,7 +40,7 @@ export function expectedRuns(dbPath: string): Map<number, Expected> {
     const runs = db
       .prepare(
         `SELECT r.id, r.project_id, p.name AS project, r.parent_run_id, r.name, r.status, r.owner_id, r.is_pinned, r.has_children,
-                r.created_at, r.started_at, r.updated_at, r.completed_at, r.deleted_at, r.duration
+                r.created_at, r.started_at, r.updated_at, r.completed_at, r.deleted_at, r.duration, r.mlflow_run_id
          FROM runs r LEFT JOIN projects p ON p.id = r.project_id WHERE r.removed_upstream_at IS NULL`,
       )
       .all() as Expected[];
