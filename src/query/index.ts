@@ -17,4 +17,4 @@ export { readChanges, CHANGE_KINDS, type ChangesReport, type ChangesQuery, type 
 export { diffMirrors, type MirrorDiff, type EntityDiff } from './mirror-diff.js';
 export { readRunTree, type RunTree, type TreeNode, type TreeQuery } from './run-tree.js';
 export { readHealth, type HealthReport, type HealthQuery } from './health.js';
-export { parseDuration } from './time.js';
+export { describeAge, parseDuration } from './time.js';

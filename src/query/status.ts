@@ -12,11 +12,13 @@ export interface MirrorStatus {
   /** the highest upstream updated_at mirrored (the next incremental pass starts there) */
   watermark: string | null;
   last_success: { id: number; kind: string; finished_at: string } | null;
+  /** when the last pass resumed an earlier walk: which pass began it and when */
+  last_resumed: { id: number; from: number; walk_started_at: string; age_seconds: number } | null;
   /** failed passes since the last successful one, and the latest failure */
   failures: { consecutive: number; last: { id: number; kind: string; finished_at: string | null; error: string | null } | null };
   passes: Array<{
     id: number; kind: string; status: string; started_at: string; finished_at: string | null;
-    requests: number; inserted: number; updated: number; removed: number; skipped: number; error: string | null;
+    requests: number; inserted: number; updated: number; removed: number; skipped: number; warnings: number; resumed_from: number | null; error: string | null;
   }>;
 }
 
@@ -43,6 +45,7 @@ export function readMirrorStatus(store: Store, recentPasses = 5): MirrorStatus {
       (db
         .prepare(`SELECT id, kind, finished_at FROM sync_runs WHERE status = 'succeeded' ORDER BY id DESC LIMIT 1`)
         .get() as MirrorStatus['last_success']) ?? null,
+    last_resumed: readLastResumed(store),
     failures: {
       consecutive: one(
         `SELECT COUNT(*) FROM sync_runs WHERE status = 'failed' AND id > COALESCE((SELECT MAX(id) FROM sync_runs WHERE status = 'succeeded'), 0)`,
@@ -54,11 +57,25 @@ export function readMirrorStatus(store: Store, recentPasses = 5): MirrorStatus {
     },
     passes: db
       .prepare(
-        `SELECT id, kind, status, started_at, finished_at, requests, inserted, updated, removed, skipped, error
+        `SELECT id, kind, status, started_at, finished_at, requests, inserted, updated, removed, skipped, warnings, resumed_from, error
          FROM sync_runs ORDER BY id DESC LIMIT ?`,
       )
       .all(recentPasses) as MirrorStatus['passes'],
   };
+}
+
+// The newest pass, when it resumed a walk an earlier pass began: how old that walk was when it resumed.
+function readLastResumed(store: Store): MirrorStatus['last_resumed'] {
+  const row = store.sqlite
+    .prepare(
+      `SELECT p.id, p.resumed_from AS "from", p.started_at, o.started_at AS walk_started_at
+       FROM sync_runs p JOIN sync_runs o ON o.id = p.resumed_from ORDER BY p.id DESC LIMIT 1`,
+    )
+    .get() as { id: number; from: number; started_at: string; walk_started_at: string } | undefined;
+  const newest = store.sqlite.prepare('SELECT MAX(id) FROM sync_runs').pluck().get() as number | null;
+  if (!row || row.id !== newest) return null;
+  const age = Math.max(0, Math.round((Date.parse(row.started_at) - Date.parse(row.walk_started_at)) / 1000));
+  return { id: row.id, from: row.from, walk_started_at: row.walk_started_at, age_seconds: age };
 }
 
 /** The daemon's side of `status`: its next scheduled runs (from the configured schedules) and the newest snapshot and export on disk. */

@@ -11,6 +11,7 @@ const LABELS: Record<SyncPhase, string> = {
   reconcile: 'reconcile',
   confirm: 'confirming removals',
   rewalk: 'walking runs again',
+  catch_up: 'catching up',
 };
 
 /** A progress bar on stderr (TTY only): phase, pages, runs, requests, rate-limit waits, ETA. */

@@ -6,13 +6,14 @@ export { MIRROR_APPLICATION_ID } from './open.js';
 export { MirrorWriter, type SaveOutcome, type WriteContext, type Entity } from './mirror-writer.js';
 export {
   startSyncRun, recordSyncProgress, finishSyncRun, markAbandonedSyncRuns, readState, writeState,
-  type SyncKind, type SyncStatus, type SyncCounters,
+  type SyncKind, type SyncStatus, type SyncCounters, type SyncWarning,
 } from './sync-log.js';
 export { flattenRun, flattenProject, diffRecords, type FlatRecord } from './flatten.js';
 export * as schema from './schema.js';
 export {
   countArtifactCandidates, selectArtifactCandidates, selectParentsAfter, countParents, selectParentCandidates,
   listLiveProjectIds, countLiveRuns, countLiveRunsByProject, listLiveRunIds, listCheckpointOrigins, isMirrorEmpty, refreshPlannerStatistics,
+  countSeen, listRunsWithoutProject, listChildrenOfRemovedRuns,
   type ArtifactSelection, type ArtifactCandidate,
 } from './sync-queries.js';
 export { markDemoMirror, isDemoMirror } from './demo-mark.js';

@@ -267,12 +267,20 @@ export class MirrorWriter {
       .prepare(`SELECT id FROM runs WHERE parent_run_id IS NOT NULL AND id NOT IN (SELECT id FROM sync_seen WHERE walk = ? AND entity = 'parent_link')`)
       .pluck()
       .all(walk) as number[];
+    return this.clearParents(ids, ctx);
+  }
+
+  /** Makes these runs roots (the service says they have no parent); journals real changes. */
+  clearParents(ids: number[], ctx: WriteContext): number {
+    let changed = 0;
     for (const id of ids) {
-      const row = this.stmt.selectParent.get(id) as { parent_run_id: number | null };
+      const row = this.stmt.selectParent.get(id) as { parent_run_id: number | null } | undefined;
+      if (!row || row.parent_run_id === null) continue;
       this.stmt.updateParent.run(null, id);
       this.journal(ctx, 'run', id, 'updated', ['parent_run_id'], { parent_run_id: row.parent_run_id }, { parent_run_id: null });
+      changed++;
     }
-    return ids.length;
+    return changed;
   }
 
   /** Replaces a run's artifact listing and remembers which version of the run it describes. */

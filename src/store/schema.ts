@@ -208,6 +208,10 @@ export const syncRuns = sqliteTable(
     confirmations: integer('confirmations').notNull().default(0),
     /** times a listing was walked again because it changed while it was walked */
     rewalks: integer('rewalks').notNull().default(0),
+    /** listings that did not add up (duplicate ids, totals that disagree with what was walked, dangling references) */
+    warnings: integer('warnings').notNull().default(0),
+    /** JSON [{kind, message, …}]: what each warning was */
+    warning_records: text('warning_records'),
   },
   (t) => [index('sync_runs_status_idx').on(t.status, t.started_at)],
 );

@@ -24,6 +24,16 @@ export interface SyncCounters {
   confirmations: number;
   /** listings walked again because they changed while walked */
   rewalks: number;
+  /** listings that did not add up: duplicates, totals that disagree with what was walked, dangling references */
+  warnings: number;
+  warning_records: SyncWarning[];
+}
+
+/** A listing that did not add up; the pass says so and mends it by the next pass at the latest. */
+export interface SyncWarning {
+  /** duplicate_id | count_mismatch | dangling_project */
+  kind: string;
+  message: string;
 }
 
 // Progress and checkpoints are written after every page group and every artifact listing: prepare once per connection.
@@ -34,7 +44,7 @@ function prepareProgressStatements(db: Database.Database) {
     recordProgress: db.prepare(
       `UPDATE sync_runs SET requests = ?, retries = ?, rate_limited = ?, pages = ?, inserted = ?, updated = ?, removed = ?,
        skipped = ?, skipped_records = ?, requests_by_resource = ?, rate_limit_wait_ms = ?, bytes = ?,
-       unknown_values = ?, confirmations = ?, rewalks = ? WHERE id = ?`,
+       unknown_values = ?, confirmations = ?, rewalks = ?, warnings = ?, warning_records = ? WHERE id = ?`,
     ),
     writeState: db.prepare(
       'INSERT INTO sync_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
@@ -65,7 +75,8 @@ export function recordSyncProgress(store: Store, id: number, c: SyncCounters): v
       c.requests, c.retries, c.rate_limited, c.pages, c.inserted, c.updated, c.removed, c.skipped,
       c.skipped_records.length > 0 ? JSON.stringify(c.skipped_records) : null,
       JSON.stringify(c.requests_by_resource), Math.round(c.rate_limit_wait_ms), c.bytes,
-      Object.keys(c.unknown_values).length > 0 ? JSON.stringify(c.unknown_values) : null, c.confirmations, c.rewalks, id,
+      Object.keys(c.unknown_values).length > 0 ? JSON.stringify(c.unknown_values) : null, c.confirmations, c.rewalks,
+      c.warnings, c.warning_records.length > 0 ? JSON.stringify(c.warning_records) : null, id,
     );
 }
 

@@ -126,3 +126,29 @@ export function listCheckpointOrigins(store: Store, checkpointKey: string): numb
 export function isMirrorEmpty(store: Store): boolean {
   return store.sqlite.prepare('SELECT NOT EXISTS (SELECT 1 FROM runs)').pluck().get() === 1;
 }
+
+/** How many distinct items of a kind a walk has seen (its seen-set). */
+export function countSeen(store: Store, walk: number, entity: 'run' | 'project'): number {
+  return store.sqlite.prepare('SELECT COUNT(*) FROM sync_seen WHERE walk = ? AND entity = ?').pluck().get(walk, entity) as number;
+}
+
+/** Live runs whose project is not a live project of the mirror (a listing named a project that does not exist). */
+export function listRunsWithoutProject(store: Store, limit: number): { id: number; project_id: number }[] {
+  return store.sqlite
+    .prepare(
+      `SELECT id, project_id FROM runs WHERE removed_upstream_at IS NULL
+       AND project_id NOT IN (SELECT id FROM projects WHERE removed_upstream_at IS NULL) ORDER BY id LIMIT ?`,
+    )
+    .all(limit) as { id: number; project_id: number }[];
+}
+
+/** Live runs still linked to a parent that this pass marked removed (the service may have made them roots). */
+export function listChildrenOfRemovedRuns(store: Store, syncId: number): number[] {
+  return store.sqlite
+    .prepare(
+      `SELECT c.id FROM changes ch JOIN runs c ON c.parent_run_id = ch.entity_id
+       WHERE ch.sync_id = ? AND ch.entity = 'run' AND ch.change = 'removed' AND c.removed_upstream_at IS NULL ORDER BY c.id`,
+    )
+    .pluck()
+    .all(syncId) as number[];
+}

@@ -33,7 +33,10 @@ export async function syncRunArtifacts(ctx: PassContext, baseline: string | null
         if (outcome.kind === 'listed') ctx.writer.replaceRunArtifacts(run.id, outcome.files, outcome.pathInProject, run.updated_at);
         // Gone at the root (deleted meanwhile, or a soft-deleted run the service no longer lists): keep what we had, don't ask again until updated_at moves.
         else if (outcome.kind === 'not_found') ctx.writer.markArtifactsListed(run.id, run.updated_at);
-        else ctx.recordSkipped([{ listing: `runs/${run.id}/artifacts`, offset: -1, run: run.id, error: outcome.error.message }]);
+        else {
+          ctx.recordSkipped([{ listing: `runs/${run.id}/artifacts`, offset: -1, run: run.id, error: outcome.error.message }]);
+          ctx.failedListings.add(run.id);
+        }
       }
       ctx.flushCounters();
     });
@@ -43,9 +46,11 @@ export async function syncRunArtifacts(ctx: PassContext, baseline: string | null
   try {
     for (;;) {
       ctx.signal?.throwIfAborted();
-      const batch = selectArtifactCandidates(ctx.store, selection, cursor, Math.max(LISTINGS_PER_COMMIT, concurrency * 8));
-      if (batch.length === 0) break;
-      cursor = batch[batch.length - 1]!.id;
+      const selected = selectArtifactCandidates(ctx.store, selection, cursor, Math.max(LISTINGS_PER_COMMIT, concurrency * 8));
+      if (selected.length === 0) break;
+      cursor = selected[selected.length - 1]!.id;
+      // A listing that failed earlier in this pass (the catch-up lists again) waits for the next pass.
+      const batch = ctx.failedListings.size > 0 ? selected.filter((run) => !ctx.failedListings.has(run.id)) : selected;
       await forEachConcurrent(batch, concurrency, async (run) => {
         const outcome = await listRunTree(ctx, run);
         pending.push({ run, outcome });

@@ -6,14 +6,16 @@ import {
   type Store, type SyncCounters, type SyncKind,
 } from '../store/index.js';
 import { syncProjectArtifacts, syncRunArtifacts } from './artifacts.js';
+import { catchUpFullPass } from './catch-up.js';
+import { resolveRunsWithoutProject } from './dangling.js';
 import type { SyncOptions } from './options.js';
 import { CHECKPOINT_KEY, PassContext, scopedKey, WATERMARK_KEY, type Checkpoint, type PhaseCost } from './pass-context.js';
-import { syncAllParents, syncNewParents } from './parents.js';
+import { syncAllParents, syncNewParents, unlinkChildrenOfRemovedRuns } from './parents.js';
 import { syncPins } from './pins.js';
 import { silentProgress, type ProgressSink, type SyncPhase } from './progress.js';
 import { syncProjects } from './projects.js';
 import { reconcileFullPass, reconcileProjects, reconcileRunCounts } from './reconcile.js';
-import { syncAllRuns, syncChangedRuns } from './runs.js';
+import { probeNewestUpdated, syncAllRuns, syncChangedRuns } from './runs.js';
 
 /** What the next incremental pass starts from; written when a pass succeeds. */
 interface Watermark {
@@ -36,11 +38,23 @@ export interface SyncDeps {
   now?: () => Date;
 }
 
+/** The walk a pass resumed: which pass began it, and when. */
+export interface ResumedWalk {
+  /** the sync_runs id of the pass that began the walk */
+  from: number;
+  /** when that pass began (our clock) */
+  startedAt: string;
+  /** how old the checkpoint's walk was when this pass began, in seconds */
+  ageSeconds: number;
+}
+
 /** The outcome of one pass, as recorded in sync_runs. */
 export interface SyncResult {
   syncId: number;
   kind: SyncKind;
   resumedFrom: number | null;
+  /** the walk this pass resumed (null: it began its own) */
+  resumed: ResumedWalk | null;
   counters: SyncCounters;
   durationMs: number;
   /** requests, wall ms and CPU µs per phase */
@@ -90,7 +104,10 @@ export async function runSync(deps: SyncDeps, options: SyncOptions, signal?: Abo
     const log = deps.log.child({ sync: syncId, kind });
     const ctx = new PassContext(store, deps.client, log, deps.progress ?? silentProgress, options, syncId, now, passSignal, checkpointKey);
     if (checkpoint?.base !== undefined) ctx.pageBase = checkpoint.base;
-    log.info({ resumedFrom: checkpoint?.origin ?? null, phase: checkpoint?.phase }, `${kind} sync started`);
+    const resumed: ResumedWalk | null = checkpoint
+      ? { from: checkpoint.origin, startedAt: checkpoint.startedAt, ageSeconds: Math.max(0, Math.round((started.getTime() - Date.parse(checkpoint.startedAt)) / 1000)) }
+      : null;
+    log.info({ resumedFrom: checkpoint?.origin ?? null, phase: checkpoint?.phase, checkpointAgeSeconds: resumed?.ageSeconds }, `${kind} sync started`);
     try {
       const next =
         kind === 'full'
@@ -106,9 +123,10 @@ export async function runSync(deps: SyncDeps, options: SyncOptions, signal?: Abo
       const changed = ctx.counters.inserted + ctx.counters.updated + ctx.counters.removed;
       if (kind === 'full' || changed >= Math.max(ANALYZE_MIN_CHANGES, ANALYZE_SHARE * countLiveRuns(store))) refreshPlannerStatistics(store);
       const durationMs = clock().getTime() - started.getTime();
-      const level = ctx.counters.skipped > 0 ? 'warn' : 'info';
-      log[level]({ ...ctx.counters, skipped_records: undefined, durationMs }, `${kind} sync succeeded${ctx.counters.skipped > 0 ? ` with ${ctx.counters.skipped} skipped records` : ''}`);
-      return { syncId, kind, resumedFrom: checkpoint?.origin ?? null, counters: ctx.counters, durationMs, phases: ctx.phases };
+      const troubled = ctx.counters.skipped > 0 || ctx.counters.warnings > 0;
+      const notes = [ctx.counters.skipped > 0 ? `${ctx.counters.skipped} skipped records` : '', ctx.counters.warnings > 0 ? `${ctx.counters.warnings} listings that did not add up` : ''].filter(Boolean).join(', ');
+      log[troubled ? 'warn' : 'info']({ ...ctx.counters, skipped_records: undefined, warning_records: undefined, durationMs }, `${kind} sync succeeded${troubled ? ` with warnings (${notes})` : ''}`);
+      return { syncId, kind, resumedFrom: checkpoint?.origin ?? null, resumed, counters: ctx.counters, durationMs, phases: ctx.phases };
     } catch (err) {
       // An interrupted pass reports why it stopped (SIGTERM, a lost lock), not the request that was cut short.
       const reason = passSignal.aborted && passSignal.reason instanceof Error ? passSignal.reason : err;
@@ -154,6 +172,10 @@ async function runFullPass(ctx: PassContext, cp: Checkpoint, previous: Watermark
     ctx.writer.transaction(() => ctx.saveCheckpoint(cp));
   };
   if (cp.origin === ctx.syncId && cp.phase === 'projects') {
+    // What changes upstream from now on is caught up at the end, however long the walk takes or however often it resumes.
+    ctx.beginPhase('catch_up', false);
+    cp.catchUpFrom = await probeNewestUpdated(ctx);
+    ctx.endPhase('catch_up');
     // A fresh walk: seen-sets of walks that no checkpoint refers to any more are garbage (other scopes keep theirs).
     ctx.writer.transaction(() => {
       ctx.saveCheckpoint(cp);
@@ -193,14 +215,21 @@ async function runFullPass(ctx: PassContext, cp: Checkpoint, previous: Watermark
     const built = restoreDeferredIndexes(ctx.store);
     ctx.log.info({ indexes: built, ms: Math.round(performance.now() - started) }, 'secondary indexes built');
   }
+  // Exact as of the pass's end, however old its walk: read what changed upstream since it began.
+  const caughtUp = await catchUpFullPass(ctx, cp, baseline, previous?.runsUpdatedAt ?? null);
   await reconcileFullPass(ctx, cp, {
-    projectsComplete: cp.projectsComplete ?? false,
+    projectsComplete: (cp.projectsComplete ?? false) && caughtUp.projects.complete,
     runsComplete: cp.runsComplete ?? false,
     parentsClean: cp.parentsClean ?? false,
   });
+  // Projects and runs removed after the walk had seen them: the project listing as it is now, then the run total.
+  if (caughtUp.projects.complete && ctx.options.projectIds.length === 0) await reconcileProjects(ctx, caughtUp.projects.seen);
+  await reconcileRunCounts(ctx, caughtUp.serverTotal);
+  await unlinkChildrenOfRemovedRuns(ctx);
+  await resolveRunsWithoutProject(ctx, true);
   return {
-    runsUpdatedAt: maxOf(cp.maxRunUpdatedAt, previous?.runsUpdatedAt),
-    projectsUpdatedAt: maxOf(cp.maxProjectUpdatedAt, previous?.projectsUpdatedAt),
+    runsUpdatedAt: maxOf(maxOf(cp.maxRunUpdatedAt, caughtUp.maxRunUpdatedAt), previous?.runsUpdatedAt),
+    projectsUpdatedAt: maxOf(maxOf(cp.maxProjectUpdatedAt, caughtUp.projects.maxUpdatedAt), previous?.projectsUpdatedAt),
     artifactsBaseline: baseline,
     ...(previous?.firstFullAt ? { firstFullAt: previous.firstFullAt } : {}),
     heldPasses: 0,
@@ -218,6 +247,8 @@ async function runIncrementalPass(ctx: PassContext, watermark: Watermark): Promi
   if (runs.changedParents.length > 0 || runs.created.length > 0) await syncNewParents(ctx, runs.changedParents, runs.created);
   await syncPins(ctx);
   await reconcileRunCounts(ctx, runs.serverTotal);
+  await unlinkChildrenOfRemovedRuns(ctx);
+  await resolveRunsWithoutProject(ctx, false);
   ctx.signal?.throwIfAborted();
   await syncRunArtifacts(ctx, artifactsBaseline(watermark, null));
   await syncProjectArtifacts(ctx, projects.changed);

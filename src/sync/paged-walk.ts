@@ -12,6 +12,11 @@ export interface SkippedRecord {
   project?: number;
 }
 
+/** What a listing holds: resources with an id. */
+export interface Listed {
+  id: string;
+}
+
 /** Where a page sits in its walk. */
 export interface PageInfo {
   /** the page's number in the server's numbering */
@@ -24,10 +29,12 @@ export interface PageInfo {
   skipped: SkippedRecord[];
   /** no page follows (a caller buffering pages must write now) */
   last: boolean;
+  /** ids the page held more than once (a body that lies): `items` keeps the first copy */
+  duplicates: string[];
 }
 
 /** How to fetch one page of a listing and what to do with it. */
-export interface WalkSpec<T> {
+export interface WalkSpec<T extends Listed> {
   /** for logs and skipped-record reports, e.g. "runs?sort=created_at" */
   listing: string;
   pageSize: number;
@@ -84,7 +91,7 @@ const ISOLATION_SIZES = [10, 1];
  * next_number (the one rule in src/api). Page-number paging shifts when items are removed during the walk:
  * when meta.page.total drops by d, the d items that moved back onto earlier pages are re-read.
  */
-export async function walkPages<T>(spec: WalkSpec<T>): Promise<WalkResult> {
+export async function walkPages<T extends Listed>(spec: WalkSpec<T>): Promise<WalkResult> {
   const size = spec.pageSize;
   const depth = spec.prefetch ?? 0;
   let base = spec.base;
@@ -133,7 +140,8 @@ export async function walkPages<T>(spec: WalkSpec<T>): Promise<WalkResult> {
       for (let n = step.next + 1; n <= Math.min(step.next + depth - 1, lastNumber); n++) fetchAt(n);
     }
     const last = step.next === null;
-    const more = spec.savePage(result.items, { page: number, nextPage: step.next, base: base ?? 0, total, skipped: result.skipped, last });
+    const { items, duplicates } = dropDuplicates(result.items);
+    const more = spec.savePage(items, { page: number, nextPage: step.next, base: base ?? 0, total, skipped: result.skipped, last, duplicates });
     if (!more) return { pages, complete: false, end: null, skipped, rereads, base, firstTotal, lastTotal, totalMoved };
     const first = base ?? 0;
     if (maxTotal !== undefined && total < maxTotal && number > first) {
@@ -146,7 +154,8 @@ export async function walkPages<T>(spec: WalkSpec<T>): Promise<WalkResult> {
         pages += again.requests;
         rereads++;
         skipped.push(...again.skipped);
-        spec.savePage(again.items, { page: p, nextPage: step.next, base: first, total, skipped: again.skipped, last: last && p === number - 1 });
+        const reread = dropDuplicates(again.items);
+        spec.savePage(reread.items, { page: p, nextPage: step.next, base: first, total, skipped: again.skipped, last: last && p === number - 1, duplicates: reread.duplicates });
       }
       maxTotal = total;
     }
@@ -157,13 +166,32 @@ export async function walkPages<T>(spec: WalkSpec<T>): Promise<WalkResult> {
         const cut = { listing: spec.listing, offset: -1, error: `paging stopped at page ${number} (${step.end}): the server did not lead to the end of the listing, which may be incomplete` };
         spec.log.warn(cut, 'the server misbehaved while paging; the listing is not complete');
         skipped.push(cut);
-        spec.savePage([], { page: number, nextPage: null, base: first, total, skipped: [cut], last: true });
+        spec.savePage([], { page: number, nextPage: null, base: first, total, skipped: [cut], last: true, duplicates: [] });
       }
       // A walk that did not start from the server's first page (a resumed one) is complete when its checkpoint was.
       return { pages, complete: step.normal, end: step, skipped, rereads, base, firstTotal, lastTotal, totalMoved };
     }
     requested = step.next;
   }
+}
+
+// One page never holds an id twice: a second copy is a body that lies (it stands where another item should be).
+function dropDuplicates<T extends Listed>(items: T[]): { items: T[]; duplicates: string[] } {
+  if (items.length < 2) return { items, duplicates: [] };
+  const ids = new Set<string>();
+  for (const item of items) ids.add(item.id);
+  if (ids.size === items.length) return { items, duplicates: [] };
+  const kept: T[] = [];
+  const duplicates: string[] = [];
+  ids.clear();
+  for (const item of items) {
+    if (ids.has(item.id)) duplicates.push(item.id);
+    else {
+      ids.add(item.id);
+      kept.push(item);
+    }
+  }
+  return { items: kept, duplicates };
 }
 
 // A page rebuilt from isolated pieces has no meta of its own: step by one until total is covered.
@@ -186,7 +214,7 @@ function baseOf(meta: PageMeta, requested: number | undefined): number | undefin
   return requested === undefined ? meta.number : undefined;
 }
 
-async function fetchIsolating<T>(spec: WalkSpec<T>, number: number | undefined, size: number, knownBase: number | undefined): Promise<FetchedPage<T>> {
+async function fetchIsolating<T extends Listed>(spec: WalkSpec<T>, number: number | undefined, size: number, knownBase: number | undefined): Promise<FetchedPage<T>> {
   try {
     const page = await spec.fetchPage(number, size);
     const meta = page.meta.page;

@@ -1,5 +1,5 @@
 import { isRecordLevelFailure, type Run } from '../api/index.js';
-import { countParents, selectParentCandidates, selectParentsAfter } from '../store/index.js';
+import { countParents, listChildrenOfRemovedRuns, selectParentCandidates, selectParentsAfter } from '../store/index.js';
 import { walkPages } from './paged-walk.js';
 import type { Checkpoint, PassContext } from './pass-context.js';
 
@@ -49,10 +49,11 @@ export async function syncAllParents(ctx: PassContext, checkpoint: Checkpoint): 
 }
 
 /**
- * Incremental pass: re-reads the child lists of changed parents, then finds the parent of new runs that are
- * not roots among the local runs with children (the API does not carry a run's parent id).
+ * Incremental pass (and a full pass's catch-up): re-reads the child lists of changed parents, then finds the
+ * parent of new runs that are not roots among the local runs with children (the API does not carry a run's
+ * parent id). `seenIn`: a full pass records the links it confirmed, so that its reconcile keeps them.
  */
-export async function syncNewParents(ctx: PassContext, changedParents: number[], created: number[]): Promise<void> {
+export async function syncNewParents(ctx: PassContext, changedParents: number[], created: number[], seenIn?: number): Promise<void> {
   ctx.beginPhase('parents');
   const walked = new Set<number>();
   const found = new Set<number>();
@@ -64,7 +65,10 @@ export async function syncNewParents(ctx: PassContext, changedParents: number[],
         batch.forEach((parentId, j) => {
           walked.add(parentId);
           const children = lists[j]!.children;
-          for (const c of children) found.add(c);
+          for (const c of children) {
+            found.add(c);
+            if (seenIn !== undefined) ctx.writer.markSeen(seenIn, 'parent_link', c);
+          }
           ctx.writer.setParent(parentId, children, ctx.write);
         });
         ctx.flushCounters();
@@ -81,6 +85,22 @@ export async function syncNewParents(ctx: PassContext, changedParents: number[],
     const missing = [...orphans].filter((id) => !found.has(id));
     if (missing.length > 0) ctx.log.warn({ runs: missing.slice(0, 20), count: missing.length }, 'parent of new child runs not found; the next full pass will link them');
   }
+  ctx.endPhase('parents');
+}
+
+/**
+ * Children of runs this pass found removed upstream: those the service now lists as roots lose their link
+ * (one request per 100 children; nothing when no parent was removed).
+ */
+export async function unlinkChildrenOfRemovedRuns(ctx: PassContext): Promise<void> {
+  const children = listChildrenOfRemovedRuns(ctx.store, ctx.syncId);
+  if (children.length === 0) return;
+  ctx.beginPhase('parents');
+  const nonRoots = await findNonRoots(ctx, children);
+  ctx.writer.transaction(() => {
+    ctx.writer.clearParents(children.filter((id) => !nonRoots.has(id)), ctx.write);
+    ctx.flushCounters();
+  });
   ctx.endPhase('parents');
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ModelLabClient } from '../api/index.js';
-import { MirrorWriter, recordSyncProgress, writeState, type Store, type SyncCounters, type WriteContext } from '../store/index.js';
+import { listLiveProjectIds, MirrorWriter, recordSyncProgress, writeState, type Store, type SyncCounters, type SyncWarning, type WriteContext } from '../store/index.js';
 import type { SkippedRecord } from './paged-walk.js';
 import type { ProgressSink, SyncPhase } from './progress.js';
 import type { SyncOptions } from './options.js';
@@ -33,6 +33,11 @@ export interface Checkpoint {
   /** which project of a scoped pass the run walk is at, and which walk of that listing (re-walks after churn) */
   scopeIndex?: number;
   round?: number;
+  /**
+   * the service's newest run updated_at when this walk began (null: no runs; absent: not known): whatever
+   * changed upstream after it is caught up before the pass reports success, however old the checkpoint
+   */
+  catchUpFrom?: string | null;
   /** highest updated_at seen so far, for the next incremental pass's watermark */
   maxRunUpdatedAt: string | null;
   maxProjectUpdatedAt: string | null;
@@ -65,6 +70,7 @@ export class PassContext {
   readonly counters: SyncCounters = {
     requests: 0, retries: 0, rate_limited: 0, pages: 0, inserted: 0, updated: 0, removed: 0, skipped: 0,
     skipped_records: [], requests_by_resource: {}, rate_limit_wait_ms: 0, bytes: 0, unknown_values: {}, confirmations: 0, rewalks: 0,
+    warnings: 0, warning_records: [],
   };
   /** the server's first page number, learnt from the first page read (0 for the live service) */
   pageBase: number | undefined;
@@ -98,12 +104,12 @@ export class PassContext {
     this.baseStats = structuredClone(client.stats());
   }
 
-  /** Starts counting requests against a phase (requests_by_resource). */
-  beginPhase(phase: SyncPhase): void {
+  /** Starts counting requests against a phase (requests_by_resource); `announce` false: no progress snapshot (a one-request probe). */
+  beginPhase(phase: SyncPhase, announce = true): void {
     this.phaseStart = this.client.stats().requests;
     this.phaseStartedAt = performance.now();
     this.phaseCpu = process.cpuUsage();
-    this.report(phase, 0, 0);
+    if (announce) this.report(phase, 0, 0);
   }
 
   /** Closes a phase's request count. */
@@ -121,6 +127,43 @@ export class PassContext {
   recordSkipped(skipped: SkippedRecord[]): void {
     this.counters.skipped += skipped.length;
     this.counters.skipped_records.push(...skipped);
+  }
+
+  /** Records a listing that did not add up: logged, counted in sync_runs, and the pass ends 'with warnings'. */
+  warn(warning: SyncWarning & Record<string, unknown>): void {
+    this.counters.warnings++;
+    // The first hundred are kept in full; the count says how many there were.
+    if (this.counters.warning_records.length < 100) this.counters.warning_records.push(warning);
+    this.log.warn(warning, warning.message);
+  }
+
+  /** Reports ids a page of a listing held twice (the copy was dropped; the item it stood for is looked for by the count checks). */
+  recordDuplicates(listing: string, duplicates: string[]): void {
+    if (duplicates.length === 0) return;
+    this.warn({ kind: 'duplicate_id', message: `the listing ${listing} held ${duplicates.length === 1 ? `id ${duplicates[0]}` : `ids ${duplicates.slice(0, 5).join(', ')}`} twice in one page: an item may be missing from it`, listing, ids: duplicates.slice(0, 20) });
+  }
+
+  /** runs whose artifact listing failed in this pass: not tried again before the next pass */
+  readonly failedListings = new Set<number>();
+
+  /** Runs saved from listings whose project the mirror does not hold (checked against the live projects, loaded once). */
+  readonly runsWithoutProject = new Map<number, number>();
+  private liveProjects: Set<number> | null = null;
+
+  /** Checks a saved run's project_id against the mirror's live projects (a listing may name one that does not exist). */
+  checkRunProject(runId: number, projectId: number): void {
+    if (!this.isLiveProject(projectId)) this.runsWithoutProject.set(runId, projectId);
+  }
+
+  /** Whether the mirror holds this project (live). */
+  isLiveProject(projectId: number): boolean {
+    this.liveProjects ??= new Set(listLiveProjectIds(this.store));
+    return this.liveProjects.has(projectId);
+  }
+
+  /** Forgets the cached live project ids (after projects were saved or removed). */
+  forgetLiveProjects(): void {
+    this.liveProjects = null;
   }
 
   /** Remembers the server's page base from a walk's result. */

@@ -1,5 +1,5 @@
 /** The phases of a sync pass, in order. */
-export type SyncPhase = 'projects' | 'runs' | 'parents' | 'pins' | 'run_artifacts' | 'project_artifacts' | 'reconcile' | 'confirm' | 'rewalk';
+export type SyncPhase = 'projects' | 'runs' | 'parents' | 'pins' | 'run_artifacts' | 'project_artifacts' | 'reconcile' | 'confirm' | 'rewalk' | 'catch_up';
 
 /** A snapshot of a pass's progress, for a progress bar or a log line. */
 export interface ProgressSnapshot {

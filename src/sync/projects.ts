@@ -55,6 +55,7 @@ export async function syncProjects(ctx: PassContext, checkpoint: Checkpoint | nu
           save(items);
           ctx.counters.pages++;
           ctx.recordSkipped(info.skipped);
+          ctx.recordDuplicates('projects?sort=created_at', info.duplicates);
           if (checkpoint) {
             checkpoint.skippedProjects += info.skipped.length;
             checkpoint.maxProjectUpdatedAt = maxUpdatedAt;

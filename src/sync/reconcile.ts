@@ -1,8 +1,8 @@
 import type { Run } from '../api/index.js';
-import { countLiveRuns, countLiveRunsByProject, listLiveProjectIds, listLiveRunIds } from '../store/index.js';
+import { countLiveRuns, countLiveRunsByProject, listLiveProjectIds, listLiveRunIds, readState, writeState } from '../store/index.js';
 import { confirmRemovals, MAX_CONFIRMATIONS } from './confirm.js';
 import { walkPages } from './paged-walk.js';
-import type { Checkpoint, PassContext } from './pass-context.js';
+import { scopedKey, type Checkpoint, type PassContext } from './pass-context.js';
 
 /** What the phases of a full pass concluded, for its removals. */
 export interface FullPassFindings {
@@ -55,24 +55,45 @@ export async function reconcileProjects(ctx: PassContext, seen: Set<number>): Pr
   await confirmRemovals(ctx, 'project', candidates.slice(0, MAX_CONFIRMATIONS));
 }
 
+/** A disagreement between the service's run total and its listings that a count check could not resolve. */
+interface KnownDisagreement {
+  /** the service's total minus the mirror's live count, after the check */
+  offset: number;
+}
+
+const COUNT_CHECK_KEY = 'run_count_check';
+
 /**
- * Incremental pass: when the server's total of /runs disagrees with the mirror's live count, something was
- * removed (or missed). One request per project finds which projects disagree; their listings are walked and
- * what they lack is confirmed by id. Costs nothing when the counts agree.
+ * When the service's total of /runs disagrees with the mirror's live count, something was removed (or
+ * missed). One request per project finds which projects disagree; their listings are walked (what they hold
+ * is saved) and what they lack is confirmed by id. Costs nothing when the counts agree. A total the listings
+ * do not bear out is a warning, remembered: while the disagreement stays the same, later passes do not pay
+ * for the check again (an idle pass stays at 3 requests whatever the service claims).
  */
 export async function reconcileRunCounts(ctx: PassContext, serverTotal: number | undefined): Promise<void> {
   const scope = ctx.options.projectIds;
   if (serverTotal === undefined) return;
+  const key = scopedKey(COUNT_CHECK_KEY, scope);
+  const known = readState<KnownDisagreement>(ctx.store, key);
   const local = countLiveRuns(ctx.store, scope);
-  if (local === serverTotal) return;
+  if (local === serverTotal) {
+    if (known) ctx.writer.transaction(() => writeState(ctx.store, key, undefined, ctx.now()));
+    return;
+  }
+  if (known && known.offset === serverTotal - local) {
+    ctx.log.info({ server: serverTotal, mirror: local }, 'the run total upstream still disagrees with its listings as it did when last checked: not checked again');
+    return;
+  }
   ctx.beginPhase('reconcile');
   ctx.log.info({ server: serverTotal, mirror: local }, 'the run count upstream differs from the mirror: finding which projects changed');
   const localByProject = countLiveRunsByProject(ctx.store);
   const projects = new Set(scope.length > 0 ? scope : [...listLiveProjectIds(ctx.store), ...localByProject.keys()]);
   const differing: number[] = [];
+  let projectTotals = 0;
   for (const projectId of projects) {
     ctx.signal?.throwIfAborted();
     const page = await ctx.client.listRuns({ projectId, size: 1 });
+    projectTotals += page.meta.page.total;
     if (page.meta.page.total !== (localByProject.get(projectId) ?? 0)) differing.push(projectId);
   }
   const candidates: number[] = [];
@@ -84,6 +105,18 @@ export async function reconcileRunCounts(ctx: PassContext, serverTotal: number |
   ctx.endPhase('reconcile');
   if (candidates.length > MAX_CONFIRMATIONS) ctx.log.warn({ candidates: candidates.length }, 'more removal candidates than one pass confirms; the rest wait for the next pass');
   await confirmRemovals(ctx, 'run', candidates.slice(0, MAX_CONFIRMATIONS));
+  const after = countLiveRuns(ctx.store, scope);
+  ctx.writer.transaction(() => writeState(ctx.store, key, after === serverTotal ? undefined : { offset: serverTotal - after }, ctx.now()));
+  if (after !== serverTotal) {
+    ctx.warn({
+      kind: 'count_mismatch',
+      message:
+        `the service's run total (${serverTotal}) disagrees with what its listings hold (${after} runs mirrored; its per-project totals add up to ${projectTotals}); ` +
+        'the mirror keeps what the listings hold, and checks again when either number moves',
+      server: serverTotal,
+      mirror: after,
+    });
+  }
 }
 
 // Walks the runs of one project (or of the organization), saving what changed and telling `seen` each id;
@@ -105,6 +138,7 @@ async function walkRunIds(ctx: PassContext, projectId: number | undefined, seen:
         }
         ctx.counters.pages++;
         ctx.recordSkipped(info.skipped);
+        ctx.recordDuplicates(`runs?sort=created_at${projectId !== undefined ? `&filter[project_id]=${projectId}` : ''}`, info.duplicates);
         ctx.flushCounters();
       });
       return true;

@@ -58,6 +58,18 @@ export async function syncAllRuns(ctx: PassContext, cp: Checkpoint): Promise<Run
   return { complete: complete && cp.skippedRuns === 0, ...acc, serverTotal: undefined, skipped: cp.skippedRuns };
 }
 
+/** The service's newest run updated_at now (null: no runs; undefined: the probe failed): where a full pass's catch-up stops. */
+export async function probeNewestUpdated(ctx: PassContext): Promise<string | null | undefined> {
+  try {
+    const head = await ctx.client.listRuns({ sort: '-updated_at', size: 1 });
+    return head.data[0]?.attributes.updated_at ?? null;
+  } catch (err) {
+    if (!isRecordLevelFailure(err)) throw err;
+    ctx.log.warn({ err: (err as Error).message }, 'could not read the newest run update; the catch-up will start from the pass start by our clock');
+    return undefined;
+  }
+}
+
 // The newest created_at now (null: none, or the probe failed: then only a moving total reveals removals).
 async function probeNewestCreated(ctx: PassContext): Promise<string | null> {
   try {
@@ -101,11 +113,12 @@ async function walkRunListing(ctx: PassContext, cp: Checkpoint, projectId: numbe
       pending.push(...items);
       pendingPages++;
       ctx.recordSkipped(info.skipped);
+      ctx.recordDuplicates('runs?sort=created_at', info.duplicates);
       cp.skippedRuns += info.skipped.length;
       if (pendingPages >= PAGES_PER_COMMIT || info.last) {
         ctx.writer.transaction(() => {
           for (const run of pending) {
-            saveRun(ctx, run, acc, cp.origin);
+            saveRun(ctx, run, acc, cp.origin, false);
             if (newest !== null && run.attributes.created_at > newest) cp.createdSeen = (cp.createdSeen ?? 0) + 1;
           }
           ctx.counters.pages += pendingPages;
@@ -130,9 +143,10 @@ async function walkRunListing(ctx: PassContext, cp: Checkpoint, projectId: numbe
 /**
  * Incremental walk: newest updated_at first, down to `stopAt`. A run updated during a multi-page walk
  * jumps to the head and shifts the rest back; the head is re-read at the end and, if it moved, the walk repeats.
+ * `walk`: a full pass catching up records what it reads in its seen-set.
  */
-export async function syncChangedRuns(ctx: PassContext, stopAt: string): Promise<RunsResult> {
-  ctx.beginPhase('runs');
+export async function syncChangedRuns(ctx: PassContext, stopAt: string, walk?: number): Promise<RunsResult> {
+  ctx.beginPhase(walk === undefined ? 'runs' : 'catch_up');
   const acc = newAccumulator(null);
   const scopes = ctx.options.projectIds.length > 0 ? ctx.options.projectIds : [undefined];
   let serverTotal: number | undefined = 0;
@@ -155,9 +169,10 @@ export async function syncChangedRuns(ctx: PassContext, stopAt: string): Promise
           if (first) listingTotal = info.total;
           first = false;
           ctx.writer.transaction(() => {
-            for (const run of items) saveRun(ctx, run, acc, undefined);
+            for (const run of items) saveRun(ctx, run, acc, walk, true);
             ctx.counters.pages++;
             ctx.recordSkipped(info.skipped);
+            ctx.recordDuplicates('runs?sort=-updated_at', info.duplicates);
             ctx.flushCounters();
           });
           skipped += info.skipped.length;
@@ -177,7 +192,7 @@ export async function syncChangedRuns(ctx: PassContext, stopAt: string): Promise
     }
     serverTotal = listingTotal === undefined || serverTotal === undefined ? undefined : serverTotal + listingTotal;
   }
-  ctx.endPhase('runs');
+  ctx.endPhase(walk === undefined ? 'runs' : 'catch_up');
   return { complete: true, ...acc, serverTotal, skipped };
 }
 
@@ -191,13 +206,17 @@ function newAccumulator(maxUpdatedAt: string | null): Accumulator {
   return { created: [], changedParents: [], maxUpdatedAt };
 }
 
-/** Saves one run (inside the caller's transaction); a full walk also records it in its seen-set. */
-function saveRun(ctx: PassContext, run: Run, acc: Accumulator, walk: number | undefined): void {
+/**
+ * Saves one run (inside the caller's transaction); a full walk also records it in its seen-set. `track`: keep
+ * the runs created and the changed parents (a full walk re-reads every parent afterwards anyway; the other walks
+ * need these lists, and they stay small).
+ */
+function saveRun(ctx: PassContext, run: Run, acc: Accumulator, walk: number | undefined, track: boolean): void {
   const id = Number(run.id);
   const outcome = ctx.writer.saveRun(run, ctx.write);
+  ctx.checkRunProject(id, run.attributes.project_id);
   if (walk !== undefined) ctx.writer.markSeen(walk, 'run', id);
-  // A full walk re-reads every parent afterwards anyway; only incremental passes need these lists (and they stay small).
-  if (walk === undefined && outcome === 'created') acc.created.push(id);
-  if (walk === undefined && outcome !== 'unchanged' && run.attributes.has_children) acc.changedParents.push(id);
+  if (track && outcome === 'created') acc.created.push(id);
+  if (track && outcome !== 'unchanged' && run.attributes.has_children) acc.changedParents.push(id);
   if (acc.maxUpdatedAt === null || run.attributes.updated_at > acc.maxUpdatedAt) acc.maxUpdatedAt = run.attributes.updated_at;
 }

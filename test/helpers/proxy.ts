@@ -11,6 +11,8 @@ export interface ProxyRules {
   override?: (url: string) => { status: number; body: unknown } | undefined;
   /** wait this long before forwarding */
   delayMs?: (url: string) => number;
+  /** rewrites a successful JSON answer (a body that lies); return it changed, or as it was */
+  rewrite?: (url: string, json: unknown) => unknown;
 }
 
 /** A proxy in front of the emulator that bends some answers the way a test needs; everything else passes through. */
@@ -34,6 +36,9 @@ export async function startProxy(target: string, rules: ProxyRules): Promise<{ u
         const json = JSON.parse(body.toString('utf8')) as { data: { id: string }[] };
         json.data = json.data.filter((r) => !hidden.has(Number(r.id)));
         body = Buffer.from(JSON.stringify(json));
+      }
+      if (upstream.ok && rules.rewrite && (upstream.headers.get('content-type') ?? '').includes('json')) {
+        body = Buffer.from(JSON.stringify(rules.rewrite(url, JSON.parse(body.toString('utf8')))));
       }
       const headers: Record<string, string> = {};
       upstream.headers.forEach((v, k) => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/index.js';
-import { readMirrorStatus, readServiceStatus } from '../../query/index.js';
+import { describeAge, readMirrorStatus, readServiceStatus } from '../../query/index.js';
 import { formatTable } from '../../render/table.js';
 import { openStore } from '../../store/index.js';
 
@@ -26,9 +26,13 @@ export function registerStatusCommand(program: Command): void {
         }
         console.log(`${s.path}: ${s.counts.projects} projects, ${s.counts.runs} runs (${s.counts.removed_runs} removed upstream), ${s.counts.changes} journal entries`);
         console.log(s.last_success ? `last successful pass: #${s.last_success.id} (${s.last_success.kind}) finished ${s.last_success.finished_at}` : 'no successful pass yet');
+        if (s.last_resumed) console.log(`pass #${s.last_resumed.id} resumed pass #${s.last_resumed.from}, started ${describeAge(s.last_resumed.age_seconds * 1000)} before it (${s.last_resumed.walk_started_at})`);
         if (s.watermark) console.log(`watermark: runs updated up to ${s.watermark}`);
         if (s.writer) console.log(`writer: ${s.writer.command} pid ${s.writer.pid} on ${s.writer.hostname} since ${s.writer.started_at}`);
-        if (s.checkpoint) console.log(`resumable full pass #${s.checkpoint.origin} at ${s.checkpoint.phase} (page/cursor ${s.checkpoint.page}); the next sync resumes it`);
+        if (s.checkpoint)
+          console.log(
+            `resumable full pass #${s.checkpoint.origin}, started ${describeAge(Date.now() - Date.parse(s.checkpoint.startedAt))} ago, at ${s.checkpoint.phase} (page/cursor ${s.checkpoint.page}); the next sync resumes it and catches up what changed since`,
+          );
         if (s.failures.last)
           console.log(
             `failures: ${s.failures.consecutive} since the last success; latest #${s.failures.last.id} (${s.failures.last.kind}) at ${s.failures.last.finished_at ?? '?'}: ${s.failures.last.error ?? 'no message'}`,

@@ -3,6 +3,7 @@ import { loadConfig, type ConfigFlags } from '../../config/index.js';
 import { createContext } from '../../context.js';
 import { createLogger } from '../../logger.js';
 import { createProgressBar } from '../../render/progress.js';
+import { describeAge } from '../../query/index.js';
 import { runSync, SyncInterruptedError, type SyncResult } from '../../sync/index.js';
 
 /** Adds `sync [--full] [--project ID…]`. */
@@ -51,7 +52,7 @@ export function registerSyncCommand(program: Command): void {
 /** One line that says what a pass did. */
 export function summarize(r: SyncResult): string {
   const c = r.counters;
-  const resumed = r.resumedFrom !== null ? ` (resumed pass #${r.resumedFrom})` : '';
+  const resumed = r.resumed ? ` (resumed pass #${r.resumed.from}, started ${describeAge(r.resumed.ageSeconds * 1000)} ago)` : '';
   const skipped = c.skipped > 0 ? `, ${c.skipped} skipped` : '';
   const unknown = Object.entries(c.unknown_values).map(([k, n]) => `${n} ${k}`).join(', ');
   const extras = [
@@ -64,7 +65,7 @@ export function summarize(r: SyncResult): string {
     .map(([resource, n]) => `${resource} ${n}`)
     .join(', ');
   return (
-    `${r.kind} sync #${r.syncId}${resumed} succeeded${c.skipped > 0 ? ' with warnings' : ''} in ${(r.durationMs / 1000).toFixed(1)}s: ` +
+    `${r.kind} sync #${r.syncId}${resumed} succeeded${c.skipped > 0 || c.warnings > 0 ? ' with warnings' : ''} in ${(r.durationMs / 1000).toFixed(1)}s: ` +
     `${c.inserted} inserted, ${c.updated} updated, ${c.removed} removed${skipped}; ` +
     `${c.requests} requests (${c.pages} pages, ${c.retries} retries, ${c.rate_limited} rate-limited, waited ${(c.rate_limit_wait_ms / 1000).toFixed(1)}s)` +
     (byResource ? ` — ${byResource}` : '') +
@@ -72,8 +73,24 @@ export function summarize(r: SyncResult): string {
   );
 }
 
-/** The warning line of a pass that skipped something, or null: what was skipped and what happens to it. */
+/** The warning lines of a pass that skipped something or read listings that did not add up, or null. */
 export function describeWarnings(r: SyncResult): string | null {
+  const lines = [describeSkipped(r), describeMismatches(r)].filter((l): l is string => l !== null);
+  return lines.length > 0 ? lines.join('\n') : null;
+}
+
+function describeMismatches(r: SyncResult): string | null {
+  const c = r.counters;
+  if (c.warnings === 0) return null;
+  const sample = c.warning_records.slice(0, 3).map((w) => w.message).join('; ');
+  return (
+    `warning: ${c.warnings} listing(s) did not add up in pass #${r.syncId}: ${sample}${c.warning_records.length > 3 ? '; …' : ''}. ` +
+    'The mirror kept what could be confirmed and the next pass checks again; details in sync_runs.warning_records'
+  );
+}
+
+// What was skipped and what happens to it.
+function describeSkipped(r: SyncResult): string | null {
   const c = r.counters;
   if (c.skipped === 0) return null;
   const records = c.skipped_records as { listing: string; error: string }[];
