@@ -32,6 +32,8 @@ export interface RequestInfo {
   query: Record<string, string>;
   /** 1-based count of API requests received so far, this one included */
   count: number;
+  /** the request's Accept header (absent: undefined) */
+  accept?: string | undefined;
 }
 export type RequestHook = (info: RequestInfo) => void | Promise<void>;
 
@@ -419,10 +421,10 @@ export class World {
   }
 
   /** Counts the request and runs the hooks (a hook may change the world before the answer is computed). */
-  async beginRequest(method: string, path: string, query: Record<string, string>): Promise<void> {
+  async beginRequest(method: string, path: string, query: Record<string, string>, accept?: string): Promise<void> {
     const count = ++this.requestCount;
     this.advancePendingDeletes();
-    for (const hook of this.hooks) await hook({ method, path, query, count });
+    for (const hook of this.hooks) await hook({ method, path, query, count, accept });
   }
 
   private advancePendingDeletes(): void {
