@@ -21,7 +21,7 @@ import { MAX_TIMER_MS, RequestScheduler, SchedulerClosedError, WaitExceedsMaxErr
 import type { RequestsPerPeriod } from './rate-limiter.js';
 import { DEFAULT_RETRY, backoffDelay, isRetryable } from './retry-policy.js';
 import type { RetryOptions } from './retry-policy.js';
-import { ROUTES, buildPath, joinPairs } from './routes.js';
+import { ACCEPT_BY_BODY, ENDPOINT_NAMES, ROUTES, buildPath, joinPairs } from './routes.js';
 import type { PathParams, QueryParams } from './routes.js';
 import { RESPONSE_SCHEMAS, validate } from './schemas.js';
 import type { JsonEndpoint } from './schemas.js';
@@ -267,6 +267,7 @@ function errorDetail(body: Buffer): string | undefined {
 
 class Client implements ModelLabClient {
   private readonly transport: Transport;
+  private readonly headersByEndpoint: Record<EndpointName, Record<string, string>>;
   private readonly scheduler: RequestScheduler;
   private readonly recorder = new StatsRecorder();
   private readonly log: Logger;
@@ -278,6 +279,16 @@ class Client implements ModelLabClient {
     this.basePath = url.pathname;
     this.secrets = [opts.apiKey, opts.appKey];
     this.log = opts.logger.child({ module: 'api' });
+    const headers = {
+      'DD-API-KEY': opts.apiKey,
+      'DD-APPLICATION-KEY': opts.appKey,
+      accept: 'application/json',
+      'user-agent': opts.userAgent,
+    };
+    // One header object per endpoint, made once: the Accept its answers need.
+    this.headersByEndpoint = Object.fromEntries(
+      ENDPOINT_NAMES.map((e) => [e, { ...headers, accept: ACCEPT_BY_BODY[ROUTES[e].body] }]),
+    ) as unknown as Record<EndpointName, Record<string, string>>;
     this.transport = new Transport({
       origin: url.origin,
       connections: opts.queue.concurrency,
@@ -285,12 +296,7 @@ class Client implements ModelLabClient {
       bodyTimeoutMs: opts.timeouts.bodyMs,
       totalTimeoutMs: opts.timeouts.totalMs,
       maxBodyBytes: opts.maxBodyBytes,
-      headers: {
-        'DD-API-KEY': opts.apiKey,
-        'DD-APPLICATION-KEY': opts.appKey,
-        accept: 'application/json',
-        'user-agent': opts.userAgent,
-      },
+      headers,
     });
     this.scheduler = new RequestScheduler({
       concurrency: opts.queue.concurrency,
@@ -308,7 +314,9 @@ class Client implements ModelLabClient {
   ): Promise<T> {
     const route = ROUTES[spec.endpoint];
     const path = this.basePath + buildPath(spec.endpoint, spec.params, spec.query);
+    // Headers stay out of ctx: ctx goes into errors, and the headers carry the keys.
     const ctx = { endpoint: spec.endpoint, method: route.method, path };
+    const headers = this.headersByEndpoint[spec.endpoint];
     const { signal } = opts;
     const priority = opts.priority ?? 'background';
     for (let attempt = 1; ; attempt++) {
@@ -318,8 +326,11 @@ class Client implements ModelLabClient {
           priority,
           async (ticket) => {
             this.recorder.add(spec.endpoint, 'requests');
-            const r = await this.transport.send(ctx, signal, (head) =>
-              ticket.report(parseRateLimitHeaders(head.headers), head.status),
+            const r = await this.transport.send(
+              ctx,
+              signal,
+              (head) => ticket.report(parseRateLimitHeaders(head.headers), head.status),
+              headers,
             );
             this.recorder.add(spec.endpoint, 'bytes', r.body.length);
             return r;

@@ -33,6 +33,16 @@ export const ROUTES = {
 
 export const ENDPOINT_NAMES = Object.keys(ROUTES) as EndpointName[];
 
+/**
+ * The Accept header per kind of answer, as Datadog's official clients send it (the recordings, issue 13
+ * item 2.10): artifact content may come as bytes or as a JSON error; the 204 endpoints accept anything.
+ */
+export const ACCEPT_BY_BODY: Readonly<Record<RouteDef['body'], string>> = {
+  json: 'application/json',
+  bytes: 'application/octet-stream, application/json',
+  none: '*/*',
+};
+
 type PathParamNames<P extends string> = P extends `${string}{${infer N}}${infer Rest}` ? N | PathParamNames<Rest> : never;
 export type PathParams<E extends EndpointName> = Record<PathParamNames<(typeof ROUTES)[E]['path']>, string | number>;
 

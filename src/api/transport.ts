@@ -105,7 +105,7 @@ export class Transport {
   }
 
   /** Sends one request; resolves with any status, rejects with a typed ApiError for transport failures. */
-  async send(ctx: RequestContext, signal?: AbortSignal, onHeaders?: (res: RawResponse) => void): Promise<RawResponse> {
+  async send(ctx: RequestContext, signal?: AbortSignal, onHeaders?: (res: RawResponse) => void, headers?: Record<string, string>): Promise<RawResponse> {
     if (signal?.aborted) throw new AbortedError(ctx);
     // The deadline aborts the request like the caller's signal would; mapError tells the two apart. undici
     // accepts an EventEmitter as its signal: a fresh AbortController (and AbortSignal.any) per request cost
@@ -120,7 +120,7 @@ export class Transport {
     try {
       let res: Awaited<ReturnType<Pool['request']>>;
       try {
-        res = await this.pool.request({ method: ctx.method as 'GET', path: ctx.path, headers: this.opts.headers, signal: abort });
+        res = await this.pool.request({ method: ctx.method as 'GET', path: ctx.path, headers: headers ?? this.opts.headers, signal: abort });
       } catch (err) {
         throw this.mapError(err, ctx, signal, deadlineHit);
       }

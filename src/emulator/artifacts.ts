@@ -1,8 +1,9 @@
 // Run artifact trees (listing a directory, deleting one, replacing a tree) and artifact content, with the
 // paths each flavor serves: recorded `<32-hex folder>/artifacts/...` and `dir/`, reference `runs/{id}`.
-import { generateContent, idOfStorageFolder, storageFolder, type ArtifactEntry, type ProjectFileRecord, type RunRecord } from './generator.js';
+import { generateContent, idOfStorageFolder, storageFolder, wholeSecondUs, type ArtifactEntry, type ProjectFileRecord, type ProjectRecord, type RunRecord } from './generator.js';
+import { compareBytewise } from './ordering.js';
 import type { WorldState } from './state.js';
-import { formatTimestamp } from './time.js';
+import { formatTimestamp, type Micros } from './time.js';
 import type { ServedArtifact, ServedProjectFile } from './wire.js';
 
 /** Strips leading and trailing slashes: `lora_model/` and `lora_model` name the same directory. */
@@ -16,6 +17,56 @@ export function listRunArtifacts(record: RunRecord, dir: string): ArtifactEntry[
   if (d !== '' && !record.artifacts.some((f) => f.is_dir && f.path === d)) return undefined;
   const prefix = d === '' ? '' : `${d}/`;
   return record.artifacts.filter((f) => f.path.startsWith(prefix) && f.path.length > prefix.length && !f.path.slice(prefix.length).includes('/'));
+}
+
+/**
+ * The entries of a run listing as the flavor serves them. Recorded (object storage): a directory exists only
+ * as the prefix of a file below it, and entries come in byte-wise path order.
+ */
+export function servedRunEntries(s: WorldState, record: RunRecord, entries: ArtifactEntry[]): ServedArtifact[] {
+  if (s.flavor === 'reference') return entries.map((f) => serveArtifact(s, f));
+  const served = entries.filter((f) => !f.is_dir || record.artifacts.some((g) => !g.is_dir && g.path.startsWith(`${f.path}/`))).map((f) => serveArtifact(s, f));
+  return served.sort((a, b) => compareBytewise(a.path, b.path));
+}
+
+/**
+ * A project's artifact listing (one unpaged response). Recorded: every file of every run of the project
+ * (under the run's path_in_project, recursively), besides the project's own files in a folder no run uses,
+ * sorted byte-wise by artifact_path; so a run writing a file changes its project's listing. Reference: the
+ * project's own files.
+ */
+export function projectListing(s: WorldState, project: ProjectRecord): ServedProjectFile[] {
+  const own = project.files.map((f) => serveProjectFile(s, project.id, f));
+  if (s.flavor === 'reference') return own;
+  const files = [...own];
+  const addRun = (r: RunRecord): void => {
+    const folder = runPathInProject(s, r.id);
+    for (const f of r.artifacts) if (!f.is_dir) files.push(servedRunFile(s, folder, r.startedAt, f));
+  };
+  for (const id of s.seededRunIdsOf(project.id)) {
+    if (s.runOverlay.has(id)) {
+      const r = s.runOverlay.get(id);
+      if (r) addRun(r);
+      continue;
+    }
+    const artifacts = s.seeded.runArtifacts(id);
+    if (artifacts.length === 0) continue;
+    const folder = runPathInProject(s, id);
+    const startedAt = s.seeded.skeleton(id).startedAt;
+    for (const f of artifacts) if (!f.is_dir) files.push(servedRunFile(s, folder, startedAt, f));
+  }
+  for (const [id, r] of s.runOverlay) if (r && id > s.seeded.runCount && r.projectId === project.id) addRun(r);
+  return files.sort((a, b) => compareBytewise(a.artifact_path, b.artifact_path));
+}
+
+function servedRunFile(s: WorldState, folder: string, startedAt: Micros, f: ArtifactEntry): ServedProjectFile {
+  const slash = f.path.lastIndexOf('/');
+  return {
+    filename: f.path.slice(slash + 1),
+    artifact_path: `${folder}/${f.path}`,
+    created_at: formatTimestamp(f.created_at ?? wholeSecondUs(startedAt), s.flavor),
+    file_size: f.file_size ?? 0,
+  };
 }
 
 /** One tree entry as the flavor lists it (recorded directories end with `/`; directories carry no size). */
@@ -38,8 +89,8 @@ export function serveProjectFile(s: WorldState, projectId: number, f: ProjectFil
   return { filename: f.filename, artifact_path: projectFilePath(s, projectId, f.filename), created_at: formatTimestamp(f.created_at, s.flavor), file_size: f.file_size };
 }
 
-/** Replaces a run's tree; the directories of nested paths are added. */
-export function buildArtifactTree(files: Array<{ path: string; is_dir?: boolean; file_size?: number | null }>): ArtifactEntry[] {
+/** Replaces a run's tree, its files written at `createdAt`; the directories of nested paths are added. */
+export function buildArtifactTree(files: Array<{ path: string; is_dir?: boolean; file_size?: number | null }>, createdAt: Micros): ArtifactEntry[] {
   const entries = new Map<string, ArtifactEntry>();
   for (const f of files) {
     const path = normalizeArtifactDir(f.path);
@@ -49,7 +100,7 @@ export function buildArtifactTree(files: Array<{ path: string; is_dir?: boolean;
       const dir = parts.slice(0, i).join('/');
       if (!entries.has(dir)) entries.set(dir, { path: dir, is_dir: true, file_size: null });
     }
-    entries.set(path, { path, is_dir: f.is_dir ?? false, file_size: f.is_dir ? null : (f.file_size ?? 0) });
+    entries.set(path, { path, is_dir: f.is_dir ?? false, file_size: f.is_dir ? null : (f.file_size ?? 0), created_at: f.is_dir ? null : wholeSecondUs(createdAt) });
   }
   return [...entries.values()];
 }

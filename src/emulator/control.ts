@@ -87,6 +87,13 @@ export function runControlOp(world: World, limiter: RateLimiter | null, body: Re
       return world.deleteRun(id());
     case 'softDeleteRun':
       return world.softDeleteRun(id());
+    case 'setDeleteDelay': {
+      const requests = args['requests'] ?? null;
+      if (requests !== null && typeof requests !== 'number') throw new TypeError(`setDeleteDelay: requests must be a positive integer or null, got ${JSON.stringify(requests)}`);
+      return world.setDeleteDelay(requests);
+    }
+    case 'settleDeletes':
+      return world.settleDeletes();
     case 'advanceStatuses':
       return world.advanceStatuses(typeof args['n'] === 'number' ? args['n'] : 1);
     case 'pin':

@@ -3,6 +3,7 @@
 import type { RunRecord } from './generator.js';
 import type { WorldState } from './state.js';
 import type { FacetKeysAttributes, FacetType, FacetValuesAttributes } from './wire.js';
+import { sortedFacetKeys } from './ordering.js';
 
 /** Facet computations at scale read at most this many runs (the first ones of a project, plus every changed one). */
 export const FACET_SAMPLE_LIMIT = 5000;
@@ -30,7 +31,7 @@ function sampleRuns(s: WorldState, projectId: number | null): RunRecord[] {
 export function projectFacetKeys(s: WorldState): FacetKeysAttributes {
   const tags = new Set<string>();
   for (const p of s.projects.values()) for (const t of p.tags) tags.add(t.key);
-  if (s.flavor === 'recorded') return { metrics: null, parameters: [], tags: nullWhenEmpty(sortedKeys([...tags])) };
+  if (s.flavor === 'recorded') return { metrics: null, parameters: [], tags: nullWhenEmpty(sortedFacetKeys(tags)) };
   const runs = sampleRuns(s, null);
   return {
     metrics: sortedKeys(runs.flatMap((r) => r.metrics.map((m) => m.key))),
@@ -48,13 +49,12 @@ export function projectFacetValues(s: WorldState, facetName: string): FacetValue
 /** GET /facet-keys of one project; recorded serves an empty list as `null` (as its `metrics: null`). */
 export function runFacetKeys(s: WorldState, projectId: number): FacetKeysAttributes {
   const runs = sampleRuns(s, projectId);
-  const keys = {
-    metrics: sortedKeys(runs.flatMap((r) => r.metrics.map((m) => m.key))),
-    parameters: sortedKeys(runs.flatMap((r) => r.params.map((p) => p.key))),
-    tags: sortedKeys(runs.flatMap((r) => r.tags.map((t) => t.key))),
-  };
-  if (s.flavor === 'reference') return keys;
-  return { metrics: nullWhenEmpty(keys.metrics), parameters: nullWhenEmpty(keys.parameters), tags: nullWhenEmpty(keys.tags) };
+  const metrics = runs.flatMap((r) => r.metrics.map((m) => m.key));
+  const parameters = runs.flatMap((r) => r.params.map((p) => p.key));
+  const tags = runs.flatMap((r) => r.tags.map((t) => t.key));
+  if (s.flavor === 'reference') return { metrics: sortedKeys(metrics), parameters: sortedKeys(parameters), tags: sortedKeys(tags) };
+  // Recorded: ignoring case and punctuation; an empty list is null.
+  return { metrics: nullWhenEmpty(sortedFacetKeys(metrics)), parameters: nullWhenEmpty(sortedFacetKeys(parameters)), tags: nullWhenEmpty(sortedFacetKeys(tags)) };
 }
 
 export function runFacetValues(s: WorldState, projectId: number, facetType: FacetType, facetName: string): FacetValuesAttributes {

@@ -9,6 +9,8 @@ export interface ArtifactEntry {
   path: string;
   is_dir: boolean;
   file_size: number | null;
+  /** when the file was written, whole seconds (the project listing shows it); directories have none */
+  created_at?: Micros | null;
 }
 
 /** One project-level artifact file (its served artifact_path depends on the flavor). */
@@ -78,6 +80,11 @@ export interface GeneratorOptions {
   seed: number;
   projects: number;
   runs: number;
+  /**
+   * Seed the live service's data quirks (issue 13: completed runs without an end, started_at before
+   * created_at, a latest outside [min, max]); the reference flavor keeps the reference page's reading.
+   */
+  recordedQuirks?: boolean;
 }
 
 // Seeded history ends here, well before any real clock, so every mutation (stamped from the real clock)
@@ -113,7 +120,15 @@ const SALT = {
   noParams: 16,
   folder: 17,
   unlinked: 18,
+  unrecordedEnd: 19,
+  stuckMetric: 20,
 } as const;
+/** Share of completed runs served without completed_at and duration (5 of 17 on the recorded /runs page). */
+const UNRECORDED_END_PROBABILITY = 0.3;
+/** Share of runs with metrics carrying one whose latest is outside [min, max] (recorded: min = max = mean = 1, latest = 0). */
+const STUCK_METRIC_PROBABILITY = 0.05;
+/** Longest lead of started_at over created_at, ms (recorded: 0.1 s; MLflow starts the run, then Model Lab records it). */
+const MAX_START_LEAD_MS = 150;
 /** Share of projects without an MLflow link (no external_url), half of them without owner_id too, as recorded. */
 const UNLINKED_PROJECT_PROBABILITY = 0.1;
 
@@ -199,9 +214,11 @@ export class SeededData {
   readonly runStartMs: number;
   readonly projectStartMs: number;
   readonly owners: readonly string[];
+  readonly recordedQuirks: boolean;
 
   constructor(options: GeneratorOptions) {
     this.seed = options.seed;
+    this.recordedQuirks = options.recordedQuirks ?? false;
     this.projectCount = options.projects;
     this.runCount = options.runs;
     this.runSpacingMs = Math.max(1000, Math.min(MAX_RUN_SPACING_MS, Math.floor(SEEDED_SPAN_MS / Math.max(1, options.runs))));
@@ -267,11 +284,16 @@ export class SeededData {
     // created_at lands anywhere in the first 0.5% of its slot, to the microsecond.
     const createdAt = (this.runStartMs + (id - 1) * spacing) * US_PER_MS + (jitter % (spacing * 5));
     const createdMs = Math.floor(createdAt / US_PER_MS);
-    const startedMs = createdMs + 1 + Math.floor(rand() * spacing * 0.05);
+    const startDraw = rand();
+    // Recorded: MLflow starts the run a fraction of a second before Model Lab records it (created_at).
+    const startedMs = this.recordedQuirks ? createdMs - 1 - Math.floor(startDraw * MAX_START_LEAD_MS) : createdMs + 1 + Math.floor(startDraw * spacing * 0.05);
     const finished = status === 'completed' || status === 'failed' || status === 'killed';
     const runTime = Math.floor(spacing * (0.1 + rand() * 0.8));
-    const completedMs = finished ? startedMs + runTime : null;
-    const updatedMs = (completedMs ?? startedMs + Math.floor(runTime / 2)) + 1 + Math.floor(rand() * spacing * 0.04);
+    const endMs = Math.max(startedMs, createdMs) + runTime;
+    // Recorded: some completed runs never had their end recorded (no completed_at, no duration).
+    const unrecordedEnd = this.recordedQuirks && status === 'completed' && unitHash(seed, id, SALT.unrecordedEnd) < UNRECORDED_END_PROBABILITY;
+    const completedMs = finished && !unrecordedEnd ? endMs : null;
+    const updatedMs = (finished ? endMs : Math.max(startedMs, createdMs) + Math.floor(runTime / 2)) + 1 + Math.floor(rand() * spacing * 0.04);
     const updatedAt = updatedMs * US_PER_MS + ((jitter >>> 10) % US_PER_MS);
     const deleted = unitHash(seed, id, SALT.softDelete) < 0.01;
     return {
@@ -326,6 +348,15 @@ export class SeededData {
     return tags;
   }
 
+  /** A run's metric summaries; recorded, a few carry one whose latest is outside [min, max]. */
+  metricsOf(id: number, status: KnownRunStatus): MetricSummary[] {
+    const metrics = buildMetrics(createRandom(hashInts(this.seed, id, SALT.metrics)), status);
+    if (this.recordedQuirks && metrics.length > 0 && unitHash(this.seed, id, SALT.stuckMetric) < STUCK_METRIC_PROBABILITY) {
+      metrics.push({ key: 'system/completion_rate', count: 1, first_step: 0, last_step: 0, latest: 0, min: 1, max: 1, mean: 1, stddev: 0 });
+    }
+    return metrics;
+  }
+
   /** The whole seeded run `id`. */
   run(id: number): RunRecord {
     const sk = this.skeleton(id);
@@ -340,7 +371,7 @@ export class SeededData {
       status: sk.status,
       params: this.paramsOf(id),
       tags: this.tagsOf(id),
-      metrics: buildMetrics(createRandom(hashInts(this.seed, id, SALT.metrics)), sk.status),
+      metrics: this.metricsOf(id, sk.status),
       ownerId: this.owners[sk.ownerIndex] ?? null,
       externalUrl: `https://app.datadoghq.com/model-lab/projects/${sk.projectId}/runs/${id}`,
       mlflowArtifactLocation: mlflowArtifactLocation(sk.projectId, id),
@@ -351,13 +382,21 @@ export class SeededData {
       deletedAt: sk.deletedAt,
       duration,
       pinnedAt: sk.pinned ? sk.updatedAt : null,
-      artifacts: this.runArtifacts(id),
+      artifacts: this.runArtifacts(id, sk),
     };
   }
 
-  /** ~10% of runs carry an artifact tree one or two directory levels deep. */
-  runArtifacts(id: number): ArtifactEntry[] {
+  /** ~10% of runs carry an artifact tree one or two directory levels deep; files written a second apart from the run's start. */
+  runArtifacts(id: number, sk?: RunSkeleton): ArtifactEntry[] {
     if (unitHash(this.seed, id, SALT.artifacts) >= 0.1) return [];
+    const files = this.artifactTree(id);
+    const start = wholeSecondUs((sk ?? this.skeleton(id)).startedAt);
+    let n = 0;
+    for (const f of files) f.created_at = f.is_dir ? null : start + ++n * 1_000_000;
+    return files;
+  }
+
+  private artifactTree(id: number): ArtifactEntry[] {
     const r = createRandom(hashInts(this.seed, id, SALT.artifacts + 100));
     const size = (min: number, max: number): number => Math.floor(min + r() * (max - min));
     const files: ArtifactEntry[] = [

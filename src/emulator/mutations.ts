@@ -103,7 +103,8 @@ export function createRun(s: WorldState, input: RunInput & { projectId: number; 
     parentId,
     status: 'running',
     createdAt: now,
-    startedAt: toMillisecond(now),
+    // Recorded: MLflow starts the run a fraction of a second before Model Lab records it.
+    startedAt: toMillisecond(s.flavor === 'recorded' ? now - (1 + (hashInts(s.seeded.seed, id, 21) % 150)) * US_PER_MS : now),
     updatedAt: now,
     completedAt: null,
     deletedAt: null,
@@ -186,7 +187,7 @@ export function pinRun(s: WorldState, id: number, pinned = true): void {
 /** Replaces a run's artifact tree (directories of nested paths are added); moves updated_at unless touch is false. */
 export function setRunArtifacts(s: WorldState, id: number, files: ArtifactFileInput[], options: { touch?: boolean } = {}): void {
   const r = s.mutableRun(id);
-  r.artifacts = buildArtifactTree(files);
+  r.artifacts = buildArtifactTree(files, s.stamp());
   if (options.touch !== false) s.touchRun(r);
 }
 

@@ -5,6 +5,7 @@ import type { ProjectRecord, RunRecord } from './generator.js';
 import type { WorldState } from './state.js';
 import { formatNullableTimestamp, formatTimestamp } from './time.js';
 import { recordedProjectUrl, recordedRunUrl, recordedStorageLocation } from './mlflow.js';
+import { compareBytewise, sortedByKey } from './ordering.js';
 import type { MetricSummary, ProjectAttributes, ProjectResource, RunAttributes, RunResource } from './wire.js';
 
 /** How a poisoned run is broken in every response that includes it. */
@@ -21,6 +22,7 @@ export function serializeProject(s: WorldState, p: ProjectRecord): ProjectResour
   const f = s.flavor;
   const tags = p.tags.map((t) => ({ key: t.key, value: t.value }));
   if (f === 'recorded') {
+    tags.sort((x, y) => compareBytewise(x.key, y.key));
     // Built key by key (no spreads): serialization is the hot path of every page.
     // The MLflow forms of the recordings; a project without an external_url has no MLflow link.
     const linked = p.externalUrl !== null;
@@ -71,11 +73,12 @@ export function serializeRun(s: WorldState, r: RunRecord, ctx: RunSerializationC
     a['name'] = r.name;
     if (r.ownerId !== null) a['owner_id'] = r.ownerId;
     // A run that logged no params is `null`, not `[]`, in the recordings.
-    a['params'] = r.params.length === 0 ? null : r.params.map((p) => ({ key: p.key, value: p.value }));
+    // Params and tags in byte-wise key order, as recorded.
+    a['params'] = r.params.length === 0 ? null : sortedByKey(r.params).map((p) => ({ key: p.key, value: p.value }));
     a['project_id'] = r.projectId;
     a['started_at'] = formatTimestamp(r.startedAt, f);
     a['status'] = r.status;
-    a['tags'] = tags;
+    a['tags'] = sortedByKey(tags);
     a['updated_at'] = formatTimestamp(r.updatedAt, f);
     attributes = a as unknown as RunAttributes;
   } else {

@@ -42,9 +42,10 @@ function route(endpoint: EndpointName, method: RouteEntry['method'], template: s
 
 const ROUTE_TABLE: RouteEntry[] = [
   route('listProjects', 'GET', '/projects', listProjects),
+  // Recorded, data.id is "2" (what it counts is not documented; the recording is all there is).
   route('getProjectFacetKeys', 'GET', '/project-facet-keys', ({ world }) => ({
     status: 200,
-    json: { data: { id: 'projects', type: 'facet_keys', attributes: world.projectFacetKeys() } },
+    json: { data: { id: world.flavor === 'recorded' ? '2' : 'projects', type: 'facet_keys', attributes: world.projectFacetKeys() } },
   })),
   route('getProjectFacetValues', 'GET', '/project-facet-values', getProjectFacetValues),
   route('getProject', 'GET', '/projects/{project_id}', ({ world, params }) => ({
@@ -66,7 +67,7 @@ const ROUTE_TABLE: RouteEntry[] = [
   route('listRuns', 'GET', '/runs', listRuns),
   route('getRun', 'GET', '/runs/{run_id}', ({ world, params }) => ({ status: 200, json: { data: world.toRunResource(requireRun(world, params)) } })),
   route('deleteRun', 'DELETE', '/runs/{run_id}', ({ world, params }) => {
-    world.deleteRun(requireRun(world, params).id);
+    world.requestRunDelete(requireRun(world, params).id);
     return { status: 204 };
   }),
   route('pinRun', 'POST', '/runs/{run_id}/pin', ({ world, params }) => {

@@ -51,7 +51,7 @@ export function createEmulatorServer(options: ServerOptions): Server {
     }
     const path = url.pathname.slice(API_PREFIX.length);
     const query = Object.fromEntries(url.searchParams);
-    await world.beginRequest(method, path, query);
+    await world.beginRequest(method, path, query, req.headers.accept);
 
     const matched = matchRoute(method, path);
     const endpoint = matched && matched !== 'method_not_allowed' ? matched.endpoint : 'unknown';

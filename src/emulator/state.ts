@@ -63,7 +63,7 @@ export class WorldState {
   private orderIndex: { version: number; index: OrderIndex } | null = null;
 
   constructor(options: StateOptions) {
-    this.seeded = new SeededData(options);
+    this.seeded = new SeededData({ ...options, recordedQuirks: options.flavor === 'recorded' });
     this.flavor = options.flavor;
     this.profile = FLAVOR_PROFILES[options.flavor];
     this.softDeletedLookup = options.softDeletedLookup ?? this.profile.softDeletedLookup;

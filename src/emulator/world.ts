@@ -1,7 +1,7 @@
 // The World: one object tests and the routes talk to. It holds the state (state.ts) and the fault and
 // churn controls, and delegates to the modules that read (queries, facets, artifacts) and change
 // (mutations) it.
-import { artifactContent, listRunArtifacts, runPathInProject, serveArtifact, serveProjectFile } from './artifacts.js';
+import { artifactContent, listRunArtifacts, projectListing, runPathInProject, servedRunEntries } from './artifacts.js';
 import { Churn, type ChurnOptions, type ChurnStats } from './churn.js';
 import { BrokenListings, FaultPlan, PagingFaults, type ListingTarget, type PagingFault, type RandomFaultRates, type ScheduledFault } from './faults.js';
 import * as facets from './facets.js';
@@ -32,6 +32,8 @@ export interface RequestInfo {
   query: Record<string, string>;
   /** 1-based count of API requests received so far, this one included */
   count: number;
+  /** the request's Accept header (absent: undefined) */
+  accept?: string | undefined;
 }
 export type RequestHook = (info: RequestInfo) => void | Promise<void>;
 
@@ -65,6 +67,10 @@ export interface WorldConfig {
   brokenListings: ListingTarget[];
   pagingFaults: PagingFault[];
   scheduledFaults: ScheduledFault[];
+  /** API requests a DELETE of a run waits before it takes effect (null: at once) */
+  deleteDelay: number | null;
+  /** run ids whose DELETE was answered but has not taken effect yet */
+  pendingDeletes: number[];
 }
 
 export interface WorldOptions extends RandomFaultRates {
@@ -88,6 +94,9 @@ export class World {
   readonly pagingFaults = new PagingFaults();
   private readonly s: WorldState;
   private readonly hooks = new Set<RequestHook>();
+  private deleteDelay: number | null = null;
+  /** run id → API requests left before its DELETE takes effect */
+  private readonly pendingDeletes = new Map<number, number>();
   private churn: Churn | null = null;
   private requestCount = 0;
   private requestStats: RequestStatsSnapshot = { total: 0, byEndpoint: {} };
@@ -133,6 +142,8 @@ export class World {
       brokenListings: this.brokenListings.list(),
       pagingFaults: this.pagingFaults.list(),
       scheduledFaults: this.faults.scheduled(),
+      deleteDelay: this.deleteDelay,
+      pendingDeletes: [...this.pendingDeletes.keys()].sort((a, b) => a - b),
     };
   }
 
@@ -208,11 +219,12 @@ export class World {
   runArtifactListing(record: RunRecord, dir: string): { files: ServedArtifact[]; path_in_project: string } | undefined {
     const entries = listRunArtifacts(record, dir);
     if (!entries) return undefined;
-    return { files: entries.map((f) => serveArtifact(this.s, f)), path_in_project: runPathInProject(this.s, record.id) };
+    return { files: servedRunEntries(this.s, record, entries), path_in_project: runPathInProject(this.s, record.id) };
   }
 
+  /** A project's artifact listing as served (recorded: its runs' files too; see projectListing). */
   projectFiles(record: ProjectRecord): ServedProjectFile[] {
-    return record.files.map((f) => serveProjectFile(this.s, record.id, f));
+    return projectListing(this.s, record);
   }
 
   /** Bytes of a project or run artifact of project `projectId`, by the artifact_path the flavor serves. */
@@ -250,7 +262,7 @@ export class World {
         kind: 'run',
         run: serializeRun(this.s, r, { hasChildren: this.s.hasChildren(id), descendantMatch: false }),
         parentId: r.parentId,
-        artifacts: r.artifacts.map((f) => serveArtifact(this.s, f)),
+        artifacts: servedRunEntries(this.s, r, r.artifacts),
       };
     }
   }
@@ -300,6 +312,32 @@ export class World {
   /** Hard removal: 404 from then on; children become roots; parent and children get a new updated_at. */
   deleteRun(id: number): void {
     mutations.deleteRun(this.s, id);
+  }
+
+  /**
+   * Makes DELETE /runs/{id} asynchronous, as a recording shows it (issue 13, item 2.11): the 204 comes at
+   * once, but the run stays exactly as it was (200 by id, no deleted_at, in every list) for the next
+   * `requests` API requests, then is deleted. null: deletes take effect at once (the default).
+   */
+  setDeleteDelay(requests: number | null): void {
+    if (requests !== null && (!Number.isInteger(requests) || requests < 1)) {
+      throw new TypeError(`setDeleteDelay: requests must be a positive integer or null, got ${JSON.stringify(requests)}`);
+    }
+    this.deleteDelay = requests;
+  }
+
+  /** Applies every DELETE still pending now; returns the run ids deleted. */
+  settleDeletes(): number[] {
+    const ids = [...this.pendingDeletes.keys()].sort((a, b) => a - b);
+    this.pendingDeletes.clear();
+    for (const id of ids) if (this.s.findRun(id)) mutations.deleteRun(this.s, id);
+    return ids;
+  }
+
+  /** What DELETE /runs/{id} does: delete now, or after the delay (a second DELETE of a pending run changes nothing). */
+  requestRunDelete(id: number): void {
+    if (this.deleteDelay === null) return this.deleteRun(id);
+    if (!this.pendingDeletes.has(id)) this.pendingDeletes.set(id, this.deleteDelay);
   }
 
   softDeleteRun(id: number): RunResource {
@@ -383,9 +421,21 @@ export class World {
   }
 
   /** Counts the request and runs the hooks (a hook may change the world before the answer is computed). */
-  async beginRequest(method: string, path: string, query: Record<string, string>): Promise<void> {
+  async beginRequest(method: string, path: string, query: Record<string, string>, accept?: string): Promise<void> {
     const count = ++this.requestCount;
-    for (const hook of this.hooks) await hook({ method, path, query, count });
+    this.advancePendingDeletes();
+    for (const hook of this.hooks) await hook({ method, path, query, count, accept });
+  }
+
+  private advancePendingDeletes(): void {
+    for (const [id, left] of this.pendingDeletes) {
+      if (left > 1) {
+        this.pendingDeletes.set(id, left - 1);
+        continue;
+      }
+      this.pendingDeletes.delete(id);
+      if (this.s.findRun(id)) mutations.deleteRun(this.s, id);
+    }
   }
 
   /** Called once a list page has been computed: churn acts between this page and the next request. */

@@ -19,3 +19,7 @@ export {
 export { markDemoMirror, isDemoMirror } from './demo-mark.js';
 export { deferSecondaryIndexes, restoreDeferredIndexes } from './deferred-indexes.js';
 export { storedRunFlattener, type StoredRunRow } from './stored-run.js';
+export {
+  readProjectListingMarks, recordProjectListingMarks, readRunsHighWater, selectProjectsWithNewerRuns, selectProjectsOfRunsRemovedIn,
+  type ProjectListingMarks,
+} from './project-listing-marks.js';

@@ -1,5 +1,8 @@
 import { isApiError, isRecordLevelFailure, type RunArtifactFile } from '../api/index.js';
-import { countArtifactCandidates, listLiveProjectIds, selectArtifactCandidates, type ArtifactCandidate } from '../store/index.js';
+import {
+  countArtifactCandidates, listLiveProjectIds, readProjectListingMarks, readRunsHighWater, recordProjectListingMarks, selectArtifactCandidates,
+  selectProjectsOfRunsRemovedIn, selectProjectsWithNewerRuns, type ArtifactCandidate,
+} from '../store/index.js';
 import type { PassContext } from './pass-context.js';
 import { forEachConcurrent } from './workers.js';
 
@@ -68,10 +71,17 @@ export async function syncRunArtifacts(ctx: PassContext, baseline: string | null
   ctx.endPhase('run_artifacts');
 }
 
-/** Lists project artifacts of the given projects (all live ones when none are given, soft-deleted included). */
+/**
+ * Lists project artifacts of the given projects (all live ones with 'all', soft-deleted included). A project's
+ * listing holds its runs' files too (the live service's layout), so besides the projects given, a pass lists
+ * again every project with a run updated after its listing was fetched, or a run removed in this pass (see
+ * store/project-listing-marks.ts). An idle pass adds none.
+ */
 export async function syncProjectArtifacts(ctx: PassContext, projectIds: number[] | 'all'): Promise<void> {
   if (!ctx.options.artifacts.projectListings) return;
-  const ids = projectIds === 'all' ? listLiveProjectIds(ctx.store, ctx.options.projectIds) : projectIds;
+  // Read before any listing is fetched: a run changing after this is caught by the next pass.
+  const mark = readRunsHighWater(ctx.store);
+  const ids = projectIds === 'all' ? listLiveProjectIds(ctx.store, ctx.options.projectIds) : withStaleListings(ctx, projectIds, mark);
   if (ids.length === 0) return;
   ctx.beginPhase('project_artifacts');
   const failures = new FailureStreak();
@@ -82,6 +92,7 @@ export async function syncProjectArtifacts(ctx: PassContext, projectIds: number[
       const listing = await ctx.client.listProjectArtifacts(projectId);
       ctx.writer.transaction(() => {
         ctx.writer.replaceProjectArtifacts(projectId, listing.attributes.files);
+        recordProjectListingMarks(ctx.store, [projectId], mark, ctx.write.now);
         ctx.flushCounters();
       });
     } catch (err) {
@@ -99,6 +110,20 @@ export async function syncProjectArtifacts(ctx: PassContext, projectIds: number[
     ctx.report('project_artifacts', ++done, ids.length);
   });
   ctx.endPhase('project_artifacts');
+}
+
+// The projects given, plus those whose listing may have changed since it was fetched (in the pass's scope).
+function withStaleListings(ctx: PassContext, projectIds: number[], mark: string | null): number[] {
+  const marks = readProjectListingMarks(ctx.store);
+  if (marks === undefined) {
+    // A mirror from before the marks: its listings count as current as of now (the next full pass relists all).
+    ctx.writer.transaction(() => recordProjectListingMarks(ctx.store, listLiveProjectIds(ctx.store), mark, ctx.write.now));
+    return projectIds;
+  }
+  const scope = ctx.options.projectIds;
+  const removed = selectProjectsOfRunsRemovedIn(ctx.store, ctx.syncId).filter((id) => scope.length === 0 || scope.includes(id));
+  const ids = new Set([...projectIds, ...selectProjectsWithNewerRuns(ctx.store, marks, scope), ...removed]);
+  return [...ids].sort((a, b) => a - b);
 }
 
 type TreeOutcome =

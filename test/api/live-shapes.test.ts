@@ -4,6 +4,8 @@
 // statuses beyond the reference's list, and its 404 body.
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidResponseError, NotFoundError } from '../../src/api/index.js';
+import { startEmulator } from '../../src/emulator/index.js';
+import { readRecording, recordedScenarios } from '../helpers/recordings.js';
 import { testClient } from './helpers/client.js';
 import { sendJson, startServer } from './helpers/server.js';
 import type { TestServer } from './helpers/server.js';
@@ -253,5 +255,49 @@ describe('the recorded 404', () => {
       '[GET] /api/v2/model-lab-api/runs/70158: 404 Not Found — run not found; the run does not exist (deleted, or never did) or these keys cannot see it',
     );
     expect(s.requests).toHaveLength(1);
+  });
+});
+
+describe('the Accept header the official clients send (issue 13, item 2.10)', () => {
+  it('the emulator receives application/octet-stream, application/json for content, */* for the 204 endpoints, application/json elsewhere, as recorded', async () => {
+    // What the recordings' requests carried, per scenario.
+    const recorded = new Map(recordedScenarios().flatMap((s) => readRecording(s).map((e) => [`${e.method} ${e.path.replace(/\?.*$/, '')}`, e.accept] as const)));
+    expect(recorded.get('GET /artifacts/content')).toBe('application/octet-stream, application/json');
+    expect(recorded.get('DELETE /runs/70158')).toBe('*/*');
+    expect(recorded.get('POST /projects/2387/star')).toBe('*/*');
+    expect(recorded.get('GET /runs/70158')).toBe('application/json');
+
+    const emu = await startEmulator({ port: 0, seed: 3, projects: 2, runs: 40 });
+    const seen: Array<{ method: string; path: string; accept: string | undefined }> = [];
+    emu.world.onRequest((r) => void seen.push({ method: r.method, path: r.path, accept: r.accept }));
+    const c = testClient(emu.url);
+    try {
+      const run = emu.world.createRun({ projectId: 1 });
+      emu.world.setRunArtifacts(Number(run.id), [{ path: 'model.bin', file_size: 3 }]);
+      const folder = (await c.listRunArtifacts(Number(run.id))).attributes.path_in_project;
+      await c.getArtifactContent(1, `${folder}/model.bin`);
+      await c.getRun(Number(run.id));
+      await c.listProjectArtifacts(1);
+      await c.starProject(1);
+      await c.unstarProject(1);
+      await c.pinRun(Number(run.id));
+      await c.unpinRun(Number(run.id));
+      await c.deleteRun(Number(run.id));
+    } finally {
+      await c.close();
+      await emu.close();
+    }
+    const byCall = seen.map((r) => `${r.method} ${r.path.replace(/\d+/g, 'N')} ${r.accept}`);
+    expect(byCall).toEqual([
+      'GET /runs/N/artifacts application/json',
+      'GET /artifacts/content application/octet-stream, application/json',
+      'GET /runs/N application/json',
+      'GET /projects/N/artifacts application/json',
+      'POST /projects/N/star */*',
+      'DELETE /projects/N/star */*',
+      'POST /runs/N/pin */*',
+      'DELETE /runs/N/pin */*',
+      'DELETE /runs/N */*',
+    ]);
   });
 });

@@ -123,9 +123,13 @@ describe('requests on the wire', () => {
     for (const r of server.requests) {
       expect(r.headers['dd-api-key']).toBe(API_KEY);
       expect(r.headers['dd-application-key']).toBe(APP_KEY);
-      expect(r.headers['accept']).toBe('application/json');
       expect(r.headers['user-agent']).toMatch(/^modellab-mirror\//);
     }
+    // The official clients' Accept (issue 13, item 2.10): bytes or a JSON error for content, anything for the 204s.
+    const accept = (line: string) => server.requests[lines.indexOf(line)]!.headers['accept'];
+    expect(accept('GET /artifacts/content?project_id=7&artifact_path=runs/9/model.bin')).toBe('application/octet-stream, application/json');
+    for (const l of ['POST /projects/7/star', 'DELETE /projects/7/star', 'DELETE /runs/9', 'POST /runs/9/pin', 'DELETE /runs/9/pin']) expect(accept(l), l).toBe('*/*');
+    expect(server.requests.filter((r) => r.headers['accept'] === 'application/json')).toHaveLength(10);
   });
 
   it('refuses invalid ids and page sizes before sending', async () => {

@@ -17,6 +17,13 @@ interface TopFlags extends ReadFlags {
   includeDeleted?: boolean;
 }
 
+// Tables, csv and ndjson name the ranked column by its statistic (`latest`, `max`, …); --json keeps `value` beside `stat`.
+function namedByStat(result: ReturnType<typeof rankRuns>, stat: string): ReturnType<typeof rankRuns> {
+  const columns = result.columns.map((c) => (c === 'value' ? stat : c));
+  const rows = result.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k === 'value' ? stat : k, v])));
+  return { columns, rows };
+}
+
 /** Adds `top`: a leaderboard of runs by a metric statistic. */
 export function registerTopCommand(program: Command): void {
   addReadOptions(
@@ -61,7 +68,8 @@ export function registerTopCommand(program: Command): void {
           columns: result.columns,
           rows: result.rows.map((r) => projectRow(r, result.columns)),
         },
-        sections: [{ name: 'top', title, rows: result }],
+        // The ranked column is named by its statistic: latest is data of its own, not a value within [min, max].
+        sections: [{ name: 'top', title, rows: namedByStat(result, stat) }],
       };
     }),
   );
