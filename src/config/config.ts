@@ -146,6 +146,10 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, options: { require
           flags.artifactProject ? '--artifact-project' : 'MODELLAB_ARTIFACT_PROJECTS',
           flags.artifactProject ?? (env['MODELLAB_ARTIFACT_PROJECTS'] ? env['MODELLAB_ARTIFACT_PROJECTS'].split(',') : []),
         ),
+        sample: {
+          fraction: readFraction(env, 'MODELLAB_ARTIFACT_SAMPLE', DEFAULT_SYNC_OPTIONS.artifacts.sample.fraction),
+          max: readInt(env, 'MODELLAB_ARTIFACT_SAMPLE_MAX', undefined, DEFAULT_SYNC_OPTIONS.artifacts.sample.max, 0, 1_000_000),
+        },
       },
     },
   };
@@ -197,6 +201,15 @@ function readInt(env: Env, name: string, flag: false | undefined | '' | [string,
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max)
     throw new ConfigError(`${source}: expected a whole number from ${min} to ${max}, got "${raw}"`);
+  return value;
+}
+
+// A share from 0 to 1 (0.01 = 1%).
+function readFraction(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 1) throw new ConfigError(`${name}: expected a share from 0 to 1 such as 0.01 (1%), got "${raw}"`);
   return value;
 }
 

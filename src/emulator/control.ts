@@ -104,6 +104,9 @@ export function runControlOp(world: World, limiter: RateLimiter | null, body: Re
       return world.pinRun(id(), false);
     case 'setRunArtifacts':
       return world.setRunArtifacts(id(), args['files'] as Parameters<World['setRunArtifacts']>[1], { touch: args['touch'] !== false });
+    case 'divergeRunListing':
+      world.divergeRunListing(id(), args['agree'] === true ? null : undefined);
+      return null;
     case 'deleteArtifactDir':
       return world.deleteArtifactDir(id(), text('path'), { touch: args['touch'] === true });
     case 'injectFault':

@@ -219,7 +219,18 @@ export class World {
   runArtifactListing(record: RunRecord, dir: string): { files: ServedArtifact[]; path_in_project: string } | undefined {
     const entries = listRunArtifacts(record, dir);
     if (!entries) return undefined;
-    return { files: servedRunEntries(this.s, record, entries), path_in_project: runPathInProject(this.s, record.id) };
+    const files = servedRunEntries(this.s, record, entries);
+    const extra = dir === '' ? this.divergentListings.get(record.id) : undefined;
+    return { files: extra ? [...files, extra] : files, path_in_project: runPathInProject(this.s, record.id) };
+  }
+
+  // Runs whose own root listing shows a file their project's listing does not (a service whose two views disagree).
+  private readonly divergentListings = new Map<number, ServedArtifact>();
+
+  /** Makes run `id`'s own artifact listing show one more file than its project's listing holds (null: agree again). */
+  divergeRunListing(id: number, extra: ServedArtifact | null = { path: 'only-in-run-listing.txt', is_dir: false, file_size: 7 }): void {
+    if (extra === null) this.divergentListings.delete(id);
+    else this.divergentListings.set(id, extra);
   }
 
   /** A project's artifact listing as served (recorded: its runs' files too; see projectListing). */

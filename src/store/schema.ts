@@ -212,6 +212,10 @@ export const syncRuns = sqliteTable(
     warnings: integer('warnings').notNull().default(0),
     /** JSON [{kind, message, …}]: what each warning was */
     warning_records: text('warning_records'),
+    /** run artifact listings read from their project's listing instead of walking the run */
+    derived_listings: integer('derived_listings').notNull().default(0),
+    /** sampled runs whose own listing disagreed with their project's listing (the project falls back to per-run walks) */
+    artifact_mismatches: integer('artifact_mismatches').notNull().default(0),
   },
   (t) => [index('sync_runs_status_idx').on(t.status, t.started_at)],
 );

@@ -27,6 +27,10 @@ export interface SyncCounters {
   /** listings that did not add up: duplicates, totals that disagree with what was walked, dangling references */
   warnings: number;
   warning_records: SyncWarning[];
+  /** run artifact listings read from their project's listing (no request) */
+  derived_listings: number;
+  /** sampled runs whose own listing disagreed with their project's listing */
+  artifact_mismatches: number;
 }
 
 /** A listing that did not add up; the pass says so and mends it by the next pass at the latest. */
@@ -44,7 +48,7 @@ function prepareProgressStatements(db: Database.Database) {
     recordProgress: db.prepare(
       `UPDATE sync_runs SET requests = ?, retries = ?, rate_limited = ?, pages = ?, inserted = ?, updated = ?, removed = ?,
        skipped = ?, skipped_records = ?, requests_by_resource = ?, rate_limit_wait_ms = ?, bytes = ?,
-       unknown_values = ?, confirmations = ?, rewalks = ?, warnings = ?, warning_records = ? WHERE id = ?`,
+       unknown_values = ?, confirmations = ?, rewalks = ?, warnings = ?, warning_records = ?, derived_listings = ?, artifact_mismatches = ? WHERE id = ?`,
     ),
     writeState: db.prepare(
       'INSERT INTO sync_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
@@ -76,7 +80,7 @@ export function recordSyncProgress(store: Store, id: number, c: SyncCounters): v
       c.skipped_records.length > 0 ? JSON.stringify(c.skipped_records) : null,
       JSON.stringify(c.requests_by_resource), Math.round(c.rate_limit_wait_ms), c.bytes,
       Object.keys(c.unknown_values).length > 0 ? JSON.stringify(c.unknown_values) : null, c.confirmations, c.rewalks,
-      c.warnings, c.warning_records.length > 0 ? JSON.stringify(c.warning_records) : null, id,
+      c.warnings, c.warning_records.length > 0 ? JSON.stringify(c.warning_records) : null, c.derived_listings, c.artifact_mismatches, id,
     );
 }
 

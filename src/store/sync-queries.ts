@@ -13,8 +13,11 @@ export interface ArtifactSelection {
 /** A run whose artifact listing is missing or describes an older version of it. */
 export interface ArtifactCandidate {
   id: number;
+  project_id: number;
   updated_at: string;
   deleted_at: string | null;
+  /** the run's MLflow id, when known: its files sit under `<id>/artifacts/` in its project's listing */
+  mlflow_run_id: string | null;
 }
 
 const FINAL_STATUSES = `('completed','failed','killed')`;
@@ -45,7 +48,7 @@ export function countArtifactCandidates(store: Store, sel: ArtifactSelection): n
 export function selectArtifactCandidates(store: Store, sel: ArtifactSelection, afterId: number, limit: number): ArtifactCandidate[] {
   const { where, params } = artifactWhere(sel);
   return store.sqlite
-    .prepare(`SELECT id, updated_at, deleted_at FROM runs WHERE id > ? AND ${where} ORDER BY id LIMIT ?`)
+    .prepare(`SELECT id, project_id, updated_at, deleted_at, mlflow_run_id FROM runs WHERE id > ? AND ${where} ORDER BY id LIMIT ?`)
     .all(afterId, ...params, limit) as ArtifactCandidate[];
 }
 

@@ -4,6 +4,7 @@ import {
   selectProjectsOfRunsRemovedIn, selectProjectsWithNewerRuns, type ArtifactCandidate,
 } from '../store/index.js';
 import type { PassContext } from './pass-context.js';
+import { RunListingsFromProjects } from './run-listings-from-projects.js';
 import { forEachConcurrent } from './workers.js';
 
 // This many listings failing in a row, with no success between them, means the service is down, not one run.
@@ -15,18 +16,25 @@ const LISTINGS_PER_COMMIT = 1024;
 /**
  * Lists run artifacts for the runs the policy selects whose listing is missing or older than the run's
  * updated_at. The selection itself is the checkpoint: a listed run records the version it describes.
- * A listing that fails after retries is recorded as skipped, keeps its previous content and is tried again
- * by the next pass (once a pass: the phase walks runs by id). `baseline` is the server time after which
- * the 'changed' policy lists runs.
+ * A run whose files its project's listing holds (fetched after the run's current version) is read from
+ * there without a request; the others are walked directory by directory. A small random sample of the
+ * runs read from their project is walked as well and compared: a disagreement puts the project back on
+ * per-run walks (this pass, and until a full pass agrees again). A listing that fails after retries is
+ * recorded as skipped, keeps its previous content and is tried again by the next pass (once a pass: the
+ * phase walks runs by id). `baseline` is the server time after which the 'changed' policy lists runs.
  */
-export async function syncRunArtifacts(ctx: PassContext, baseline: string | null): Promise<void> {
+export async function syncRunArtifacts(ctx: PassContext, baseline: string | null, fullPass = false): Promise<void> {
   const { policy, projectIds, concurrency } = ctx.options.artifacts;
   if (policy === 'none') return;
   ctx.beginPhase('run_artifacts');
   const selection = { policy, baseline, projectIds: projectIds.length > 0 ? projectIds : ctx.options.projectIds };
   const total = countArtifactCandidates(ctx.store, selection);
+  const fromProjects = new RunListingsFromProjects(ctx);
+  const sample = pickSample(total, ctx.options.artifacts.sample);
   const failures = new FailureStreak();
   let pending: { run: ArtifactCandidate; outcome: TreeOutcome }[] = [];
+  // Runs read from a project's listing in this pass, by project: walked after all if a sample of it disagrees.
+  const derivedByProject = new Map<number, ArtifactCandidate[]>();
   const flush = (): void => {
     if (pending.length === 0) return;
     const group = pending;
@@ -44,8 +52,28 @@ export async function syncRunArtifacts(ctx: PassContext, baseline: string | null
       ctx.flushCounters();
     });
   };
+  const list = async (run: ArtifactCandidate, position: number): Promise<void> => {
+    const derived = fromProjects.derive(run);
+    let outcome: TreeOutcome;
+    if (derived && !sample.has(position)) {
+      ctx.counters.derived_listings++;
+      outcome = { kind: 'listed', files: derived.files, pathInProject: derived.pathInProject };
+      const same = derivedByProject.get(run.project_id);
+      if (same) same.push(run);
+      else derivedByProject.set(run.project_id, [run]);
+    } else {
+      outcome = await listRunTree(ctx, run);
+      // Trust, but verify: a sampled run, or (in a full pass) any run of a project in fallback, is compared.
+      const check = derived ?? (fullPass && fromProjects.isInFallback(run.project_id) ? fromProjects.derive(run, true) : null);
+      if (check && outcome.kind === 'listed') fromProjects.compare(run, outcome, check);
+    }
+    pending.push({ run, outcome });
+    if (pending.length >= LISTINGS_PER_COMMIT) flush();
+    failures.record(outcome.kind === 'failed' ? outcome.error : null);
+  };
   let cursor = 0;
   let done = 0;
+  let position = 0;
   try {
     for (;;) {
       ctx.signal?.throwIfAborted();
@@ -54,21 +82,42 @@ export async function syncRunArtifacts(ctx: PassContext, baseline: string | null
       cursor = selected[selected.length - 1]!.id;
       // A listing that failed earlier in this pass (the catch-up lists again) waits for the next pass.
       const batch = ctx.failedListings.size > 0 ? selected.filter((run) => !ctx.failedListings.has(run.id)) : selected;
+      const positions = new Map(batch.map((run) => [run.id, position++]));
       await forEachConcurrent(batch, concurrency, async (run) => {
-        const outcome = await listRunTree(ctx, run);
-        pending.push({ run, outcome });
-        if (pending.length >= LISTINGS_PER_COMMIT) flush();
-        failures.record(outcome.kind === 'failed' ? outcome.error : null);
+        await list(run, positions.get(run.id)!);
         ctx.report('run_artifacts', ++done, total);
       });
       flush();
     }
+    // A project whose sample disagreed in this pass: its runs read from the listing are walked after all.
+    const rewalk = [...derivedByProject].filter(([project]) => fromProjects.isInFallback(project)).flatMap(([, runs]) => runs);
+    if (rewalk.length > 0) {
+      ctx.counters.derived_listings -= rewalk.length;
+      await forEachConcurrent(rewalk, concurrency, async (run) => {
+        const outcome = await listRunTree(ctx, run);
+        pending.push({ run, outcome });
+        failures.record(outcome.kind === 'failed' ? outcome.error : null);
+      });
+      flush();
+    }
+    fromProjects.save(fullPass);
   } catch (err) {
     // What was listed before the failure is still true: keep it (unless the database itself failed).
     if (!(err instanceof Error && 'code' in err && String((err as { code: unknown }).code).startsWith('SQLITE'))) flush();
     throw err;
   }
+  if (ctx.counters.derived_listings > 0) ctx.log.info({ derived: ctx.counters.derived_listings, sampled: sample.size }, "run artifact listings read from their project's listing");
   ctx.endPhase('run_artifacts');
+}
+
+// Positions (0..total-1) of the candidates also walked to check the listings read from projects: `fraction`
+// of them on average (rounded at random, so a pass with three changed runs usually walks none), at most `max`.
+function pickSample(total: number, options: { fraction: number; max: number }): Set<number> {
+  const expected = total * options.fraction;
+  const size = Math.min(options.max, total, Math.floor(expected) + (Math.random() < expected - Math.floor(expected) ? 1 : 0));
+  const picked = new Set<number>();
+  while (picked.size < size) picked.add(Math.floor(Math.random() * total));
+  return picked;
 }
 
 /**

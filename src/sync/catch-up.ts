@@ -30,8 +30,8 @@ export async function catchUpFullPass(ctx: PassContext, cp: Checkpoint, artifact
   const runs = await syncChangedRuns(ctx, stopAt, cp.origin);
   if (runs.changedParents.length > 0 || runs.created.length > 0) await syncNewParents(ctx, runs.changedParents, runs.created, cp.origin);
   await syncPins(ctx);
-  await syncRunArtifacts(ctx, artifactsBaseline);
   await syncProjectArtifacts(ctx, projects.changed);
+  await syncRunArtifacts(ctx, artifactsBaseline, true);
   // A later resume of this walk only needs what changes from now on (nothing was skipped: the walk read it all).
   if (runs.skipped === 0 && runs.maxUpdatedAt !== null && (cp.catchUpFrom ?? '') < runs.maxUpdatedAt) {
     cp.catchUpFrom = runs.maxUpdatedAt;

@@ -61,7 +61,8 @@ export interface SyncResult {
   phases: Partial<Record<SyncPhase, PhaseCost>>;
 }
 
-const FULL_PHASES: SyncPhase[] = ['projects', 'runs', 'parents', 'run_artifacts', 'project_artifacts', 'reconcile'];
+// Project listings come before run listings: a run's files are read from its project's listing where it holds them.
+const FULL_PHASES: SyncPhase[] = ['projects', 'runs', 'parents', 'project_artifacts', 'run_artifacts', 'reconcile'];
 // An incremental pass that skipped a record keeps the watermark (so the record is read again) this many times at most.
 const MAX_HELD_PASSES = 6;
 // An incremental pass refreshes the planner's statistics when its journal entries reach this share of the live
@@ -199,15 +200,15 @@ async function runFullPass(ctx: PassContext, cp: Checkpoint, previous: Watermark
   }
   if (at('parents')) {
     cp.parentsClean = await syncAllParents(ctx, cp);
-    advance('run_artifacts');
-  }
-  const baseline = artifactsBaseline(previous, cp.maxRunUpdatedAt);
-  if (at('run_artifacts')) {
-    await syncRunArtifacts(ctx, baseline);
     advance('project_artifacts');
   }
+  const baseline = artifactsBaseline(previous, cp.maxRunUpdatedAt);
   if (at('project_artifacts')) {
     await syncProjectArtifacts(ctx, ctx.options.projectIds.length > 0 ? ctx.options.projectIds : 'all');
+    advance('run_artifacts');
+  }
+  if (at('run_artifacts')) {
+    await syncRunArtifacts(ctx, baseline, true);
     advance('reconcile');
   }
   if (cp.indexesDeferred) {
@@ -250,8 +251,8 @@ async function runIncrementalPass(ctx: PassContext, watermark: Watermark): Promi
   await unlinkChildrenOfRemovedRuns(ctx);
   await resolveRunsWithoutProject(ctx, false);
   ctx.signal?.throwIfAborted();
-  await syncRunArtifacts(ctx, artifactsBaseline(watermark, null));
   await syncProjectArtifacts(ctx, projects.changed);
+  await syncRunArtifacts(ctx, artifactsBaseline(watermark, null));
   // A skipped record is read again by the next passes: the watermark waits for it (a few passes at most).
   const held = runs.skipped > 0 && (watermark.heldPasses ?? 0) < MAX_HELD_PASSES;
   if (held) ctx.log.warn({ skipped: runs.skipped, heldPasses: (watermark.heldPasses ?? 0) + 1 }, 'records were skipped: the watermark stays where it was so the next pass reads them again');

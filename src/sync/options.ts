@@ -25,6 +25,11 @@ export interface SyncOptions {
     projectListings: boolean;
     /** concurrent artifact listings in flight (the request queue still paces them). @default 16 */
     concurrency: number;
+    /**
+     * runs read from their project's listing that are also walked run by run and compared, each pass: this
+     * share of the candidates, at most `max`. @default { fraction: 0.01, max: 20 }
+     */
+    sample: { fraction: number; max: number };
   };
   /**
    * How far below the watermark an incremental pass reads. The watermark is the server's own highest
@@ -40,7 +45,7 @@ export interface SyncOptions {
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   mode: 'auto',
   projectIds: [],
-  artifacts: { policy: 'all', maxDepth: 3, projectIds: [], projectListings: true, concurrency: 16 },
+  artifacts: { policy: 'all', maxDepth: 3, projectIds: [], projectListings: true, concurrency: 16, sample: { fraction: 0.01, max: 20 } },
   overlapMs: 60 * 1000,
   pageSize: 100,
   lock: { staleMs: 60_000, heartbeatMs: 5_000 },

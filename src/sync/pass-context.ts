@@ -70,7 +70,7 @@ export class PassContext {
   readonly counters: SyncCounters = {
     requests: 0, retries: 0, rate_limited: 0, pages: 0, inserted: 0, updated: 0, removed: 0, skipped: 0,
     skipped_records: [], requests_by_resource: {}, rate_limit_wait_ms: 0, bytes: 0, unknown_values: {}, confirmations: 0, rewalks: 0,
-    warnings: 0, warning_records: [],
+    warnings: 0, warning_records: [], derived_listings: 0, artifact_mismatches: 0,
   };
   /** the server's first page number, learnt from the first page read (0 for the live service) */
   pageBase: number | undefined;
