@@ -54,7 +54,7 @@ describe('modellab-mirror snapshot and verify (real CLI)', () => {
     expect(sync.exitCode, 'the sync was still running when the snapshot finished').toBeNull();
     const result = JSON.parse(snap.stdout) as { snapshot: { path: string; manifest: Record<string, unknown> } };
     snapshotPath = result.snapshot.path;
-    expect(snapshotPath).toMatch(/\/mirror-\d{4}-\d{2}-\d{2}T\d{4}Z\.sqlite$/);
+    expect(snapshotPath).toMatch(/\/mirror-\d{4}-\d{2}-\d{2}T\d{6}Z\.sqlite$/);
     expect(statSync(snapshotPath).mode & 0o777).toBe(0o600);
     const manifestPath = snapshotPath.replace(/\.sqlite$/, '.json');
     expect(statSync(manifestPath).mode & 0o777).toBe(0o600);
