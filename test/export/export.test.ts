@@ -152,7 +152,10 @@ describe('modellab-mirror export (real CLI)', () => {
   });
 
   it('never writes a key into any file (canary keys in the environment of the sync and the export)', () => {
-    for (const name of readdirSync(dir)) {
+    // Four tables in three formats, and the manifest: named, so an empty folder cannot pass.
+    const files = ['runs', 'projects', 'run_artifacts', 'project_artifacts'].flatMap((t) => [`${t}.csv.gz`, `${t}.ndjson.gz`, `${t}.parquet`]);
+    expect(readdirSync(dir).sort()).toEqual([...files, 'manifest.json'].sort());
+    for (const name of [...files, 'manifest.json']) {
       const bytes = readFileSync(join(dir, name));
       const text = name.endsWith('.gz') ? gunzipText(bytes) : bytes.toString('latin1');
       expect(text, name).not.toContain(CANARY_KEYS.apiKey);
