@@ -108,6 +108,20 @@ describe('snapshot (built CLI): signals, leftovers, a full disk, names, exit cod
     expect(new Database(dbPath, { readonly: true }).pragma('integrity_check', { simple: true })).toBe('ok');
   }, 60_000);
 
+  it('export on a full disk says the same (disk_full, the same advice), exit 1, nothing left behind', async () => {
+    const out = dir();
+    const child = spawn('/bin/sh', ['-c', 'ulimit -f 1024 && exec "$0" "$@"', process.execPath, BUILT_CLI, 'export', '--db', dbPath, '--out', out, '--format', 'csv', '--no-gzip'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env['PATH'] ?? '' },
+    });
+    const r = await collect(child);
+    expect(r.code).toBe(1);
+    expect(errorLines(r)).toEqual([
+      `error [disk_full]: the disk holding ${out} is full (EFBIG); the unfinished export was removed and the mirror was not touched — free some space and run the command again`,
+    ]);
+    expect(readdirSync(out)).toEqual([]);
+  }, 60_000);
+
   it('names snapshots to the second; two in the same second get -2 and the first is never overwritten', async () => {
     const out = dir();
     const first = await runBuiltCli(['snapshot', '--db', dbPath, '--out', out, '--json']);
