@@ -1,6 +1,6 @@
 // Point-in-time copies of the mirror, taken while a sync may be writing.
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DISK_FULL_ADVICE, diskFullCode, openStore, type Store } from '../store/index.js';
 import { ExportError } from './errors.js';
@@ -41,9 +41,10 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
   const source = openStore(options.dbPath, { readonly: true });
   let tmp: string | null = null;
   let tmpManifest: string | null = null;
+  let created: string | undefined;
   try {
     signal?.throwIfAborted();
-    mkdirSync(outDir, { recursive: true, mode: 0o700 });
+    created = mkdirSync(outDir, { recursive: true, mode: 0o700 });
     removeStalePartials(outDir);
     // The temporary names follow the first free final name; placeSnapshot moves on if another writer takes it.
     let attempt = firstFreeAttempt(outDir, at);
@@ -83,6 +84,7 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<SnapshotRe
   } catch (err) {
     source.close();
     if (tmp !== null && tmpManifest !== null) removeTemporaries(tmp, tmpManifest);
+    if (created !== undefined) removeEmptyFolders(outDir, created);
     throw describeFailure(err, options);
   }
 }
@@ -121,6 +123,18 @@ function placeWithoutReplacing(from: string, to: string): boolean {
 // Our temporary copy, the files SQLite put beside it, and the temporary manifest.
 function removeTemporaries(tmp: string, tmpManifest: string): void {
   for (const path of [tmp, ...SQLITE_SIDE_FILES.map((suffix) => tmp + suffix), tmpManifest]) rmSync(path, { force: true });
+}
+
+// The folders this snapshot created (outDir up to `created`, the first of them), if they are still empty.
+function removeEmptyFolders(outDir: string, created: string): void {
+  for (let dir = resolve(outDir); ; dir = dirname(dir)) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      return; // not empty (someone else's file): it stays
+    }
+    if (dir === resolve(created) || dir === dirname(dir)) return;
+  }
 }
 
 function describeFailure(err: unknown, options: SnapshotOptions): unknown {

@@ -2,7 +2,7 @@
 // full disk, nothing under a final name, no temporary file of ours left behind, names that never collide, and
 // exit 2 for a --db that is not a mirror, without creating the snapshots folder.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, watch, writeFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -173,6 +173,24 @@ describe('snapshot (built CLI): signals, leftovers, a full disk, names, exit cod
       expect(existsSync(join(folder, 'snapshots')), path).toBe(false);
       if (before) expect(readFileSync(path).equals(before)).toBe(true);
     }
+  }, 60_000);
+});
+
+describe('snapshot of a mirror that fails during the copy (built CLI)', () => {
+  const dir = tempDirs();
+  it('a corrupt mirror: one line, exit 1, and the snapshots folder it had to create is gone again', async () => {
+    const d = dir();
+    const path = join(d, 'mirror.db');
+    buildBulkMirror(path, { runs: 5_000, projects: 3, analyze: false });
+    // Garbage over pages in the middle: the header and schema still read, the copy does not.
+    const size = statSync(path).size;
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.alloc(64 * 1024, 0xa5), 0, 64 * 1024, Math.floor(size / 2 / 4096) * 4096);
+    closeSync(fd);
+    const r = await runBuiltCli(['snapshot', '--db', path]);
+    expect(r.code).toBe(1);
+    expect(errorLines(r)).toEqual([expect.stringMatching(/^error \[snapshot_failed\]: snapshot of .*mirror\.db into .*snapshots failed: database disk image is malformed$/)]);
+    expect(existsSync(join(d, 'snapshots'))).toBe(false);
   }, 60_000);
 });
 
