@@ -2,7 +2,7 @@
 // written into a private temporary folder that is renamed into place only when every file is complete.
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { openStore } from '../store/index.js';
+import { DISK_FULL_ADVICE, diskFullCode, openStore } from '../store/index.js';
 import { ExportError } from './errors.js';
 import { fsyncPath, removeStalePartials } from './files.js';
 import { sha256File, type SnapshotManifest } from './manifest.js';
@@ -114,6 +114,9 @@ export async function exportMirror(options: ExportOptions): Promise<ExportResult
     rmSync(tmp, { recursive: true, force: true });
     if (err instanceof ExportError) throw err;
     if (options.signal?.aborted) throw new ExportError('export_interrupted', 'export interrupted; nothing was left under a final name', { cause: err });
+    const full = diskFullCode(err);
+    if (full !== null)
+      throw new ExportError('disk_full', `the disk holding ${options.outDir} is full (${full}); the unfinished export was removed and the mirror was not touched — ${DISK_FULL_ADVICE}`, { cause: err });
     throw new ExportError('export_failed', `export of ${options.dbPath} failed: ${(err as Error).message}`, { cause: err });
   } finally {
     store.close();

@@ -1,5 +1,5 @@
 /** Stable codes for failures of the local database. */
-export type StoreErrorCode = 'db_open' | 'db_migrate' | 'db_busy' | 'db_locked_by_writer' | 'disk_full' | 'db_corrupt' | 'db_readonly' | 'db_foreign' | 'db_outdated';
+export type StoreErrorCode = 'db_open' | 'db_not_file' | 'db_migrate' | 'db_busy' | 'db_locked_by_writer' | 'disk_full' | 'db_corrupt' | 'db_readonly' | 'db_foreign' | 'db_outdated';
 
 /** A failure of the local mirror database, with a message that says what to do. */
 export class StoreError extends Error {
@@ -13,14 +13,28 @@ export class StoreError extends Error {
   }
 }
 
+// SQLite's codes for a write the disk could not take, and the system's (ENOSPC, a quota, a file-size limit).
+const DISK_FULL_CODES = new Set(['SQLITE_FULL', 'SQLITE_IOERR_WRITE', 'SQLITE_IOERR_FSYNC', 'ENOSPC', 'EDQUOT', 'EFBIG']);
+
+/** What to do about a full disk: the same words wherever the mirror meets one (sync, snapshot). */
+export const DISK_FULL_ADVICE = 'free some space and run the command again';
+
+/** The code of a write the disk could not take (SQLite's or the system's), or null for any other error. */
+export function diskFullCode(err: unknown): string | null {
+  if (!(err instanceof Error) || !('code' in err)) return null;
+  const code = String((err as { code: unknown }).code);
+  return DISK_FULL_CODES.has(code) ? code : null;
+}
+
 /** Maps a better-sqlite3 error to a StoreError with an actionable message (or returns it unchanged). */
 export function translateSqliteError(err: unknown, dbPath: string): unknown {
   if (!(err instanceof Error) || !('code' in err)) return err;
   const code = String((err as { code: unknown }).code);
-  if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE' || code === 'SQLITE_IOERR_FSYNC')
+  // The mirror writer names what its transaction held (diskFullWhileWriting); this is every other write.
+  if (code.startsWith('SQLITE') && diskFullCode(err) !== null)
     return new StoreError(
       'disk_full',
-      `the disk holding ${dbPath} is full (${code}); the last page was rolled back and nothing was lost — free some space and run the command again`,
+      `the disk holding ${dbPath} is full (${code}); the transaction being written was rolled back whole and everything committed before it is kept — ${DISK_FULL_ADVICE}`,
       { cause: err },
     );
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT')

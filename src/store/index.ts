@@ -1,6 +1,6 @@
 // Public entry of the store: the mirror database, its schema and its writers.
 export { openStore, type Store, type OpenStoreOptions, type MirrorDb } from './open.js';
-export { StoreError, translateSqliteError, type StoreErrorCode } from './errors.js';
+export { StoreError, translateSqliteError, diskFullCode, DISK_FULL_ADVICE, type StoreErrorCode } from './errors.js';
 export { acquireWriterLock, isPidAlive, type WriterLock, type WriterLockOptions } from './lock.js';
 export { MIRROR_APPLICATION_ID } from './open.js';
 export { MirrorWriter, type SaveOutcome, type WriteContext, type Entity } from './mirror-writer.js';

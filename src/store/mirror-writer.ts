@@ -7,6 +7,7 @@ import { flattenStoredParts, RUN_COLUMNS, storedRunReader } from './stored-run.j
 import { RunRowsUpdater, toRunColumnValues } from './run-rows-update.js';
 import { CONTENT_HASH_PREFIX, fingerprintAttributes } from './content-hash.js';
 import { readMlflowExperimentId, readMlflowRunId, readMlflowRunIdFromPath } from './mlflow-ids.js';
+import { DISK_FULL_ADVICE, diskFullCode, StoreError } from './errors.js';
 
 /** What saving one upstream record did to the mirror. */
 export type SaveOutcome = 'created' | 'updated' | 'unchanged';
@@ -29,6 +30,31 @@ export interface WriteTally {
 }
 
 const KNOWN_STATUSES: ReadonlySet<string> = new Set(RUN_STATUSES);
+
+// What one transaction of the writer has written so far: what a rollback takes back.
+interface TransactionContent {
+  runs: number;
+  projects: number;
+  runListings: number;
+  projectListings: number;
+  removals: number;
+  parentLinks: number;
+}
+
+const emptyContent = (): TransactionContent => ({ runs: 0, projects: 0, runListings: 0, projectListings: 0, removals: 0, parentLinks: 0 });
+
+function describeContent(c: TransactionContent): string {
+  const plural = (n: number, one: string, many: string): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  const parts = [
+    c.runs > 0 && plural(c.runs, 'run', 'runs'),
+    c.projects > 0 && plural(c.projects, 'project', 'projects'),
+    c.runListings > 0 && plural(c.runListings, "run's artifact listing", "runs' artifact listings"),
+    c.projectListings > 0 && plural(c.projectListings, "project's artifact listing", "projects' artifact listings"),
+    c.removals > 0 && plural(c.removals, 'removal', 'removals'),
+    c.parentLinks > 0 && plural(c.parentLinks, 'parent link', 'parent links'),
+  ].filter((p): p is string => typeof p === 'string');
+  return parts.length > 0 ? parts.join(', ') : "only the pass's bookkeeping";
+}
 
 interface StoredRow {
   raw_json: string;
@@ -88,23 +114,37 @@ export class MirrorWriter {
   // The run as the mirror holds it (flattened like flattenRun, it is the journal's "before" of an update).
   private readonly readStored: ReturnType<typeof storedRunReader>;
   private readonly rowsUpdater: RunRowsUpdater;
+  private readonly path: string;
+  private content: TransactionContent = emptyContent();
 
   constructor(store: Store) {
     this.sqlite = store.sqlite;
+    this.path = store.path;
     this.stmt = prepareStatements(store.sqlite);
     this.rows = new MultiRowInserter(store.sqlite);
     this.readStored = storedRunReader(store.sqlite);
     this.rowsUpdater = new RunRowsUpdater(store.sqlite);
   }
 
-  /** Runs fn in one synchronous IMMEDIATE transaction; the tally follows a rollback. */
+  /**
+   * Runs fn in one synchronous IMMEDIATE transaction; the tally follows a rollback. A full disk is reported
+   * with what the rolled-back transaction held (a group of run pages, of artifact listings, …).
+   */
   transaction<T>(fn: () => T): T {
     const saved = { ...this.tally, unknownValues: { ...this.tally.unknownValues } };
+    const outermost = !this.sqlite.inTransaction;
+    if (outermost) this.content = emptyContent();
     try {
       return this.sqlite.transaction(fn).immediate();
     } catch (err) {
       Object.assign(this.tally, saved);
-      throw err;
+      const code = outermost ? diskFullCode(err) : null;
+      if (code === null) throw err;
+      throw new StoreError(
+        'disk_full',
+        `the disk holding ${this.path} is full (${code}); the transaction being written was rolled back whole (${describeContent(this.content)}) and everything committed before it is kept, so the next pass reads that part again — ${DISK_FULL_ADVICE}`,
+        { cause: err },
+      );
     }
   }
 
@@ -113,6 +153,7 @@ export class MirrorWriter {
    * told by a hash of the attributes received; raw_json keeps only the attributes that have no column.
    */
   saveRun(run: Run, ctx: WriteContext): SaveOutcome {
+    this.content.runs++;
     const id = Number(run.id);
     const a = run.attributes;
     if (!KNOWN_STATUSES.has(a.status)) this.countUnknown(`status:${a.status}`);
@@ -170,6 +211,7 @@ export class MirrorWriter {
 
   /** Upserts a project with its tags; an unchanged project is not rewritten. */
   saveProject(project: Project, ctx: WriteContext): SaveOutcome {
+    this.content.projects++;
     const id = Number(project.id);
     const raw = JSON.stringify(project.attributes);
     const stored = this.stmt.selectProject.get(id) as StoredRow | undefined;
@@ -240,6 +282,7 @@ export class MirrorWriter {
     );
     const mark = this.sqlite.prepare(`UPDATE ${table} SET removed_upstream_at = ? WHERE id = ? AND removed_upstream_at IS NULL`);
     let n = 0;
+    this.content.removals += ids.length;
     for (const id of ids) {
       journal.run(ctx.syncId, ctx.now, id);
       n += mark.run(ctx.now, id).changes;
@@ -251,6 +294,7 @@ export class MirrorWriter {
   /** Sets the parent of the given children (learnt through filter[parent_run_id]); journals real changes. */
   setParent(parentId: number, childIds: number[], ctx: WriteContext): number {
     let changed = 0;
+    this.content.parentLinks += childIds.length;
     for (const childId of childIds) {
       const row = this.stmt.selectParent.get(childId) as { parent_run_id: number | null } | undefined;
       if (!row || row.parent_run_id === parentId) continue;
@@ -285,6 +329,7 @@ export class MirrorWriter {
 
   /** Replaces a run's artifact listing and remembers which version of the run it describes. */
   replaceRunArtifacts(runId: number, files: RunArtifactFile[], pathInProject: string | null, listedFor: string): void {
+    this.content.runListings++;
     this.stmt.deleteRunArtifacts.run(runId);
     const values: unknown[] = [];
     for (const f of files) values.push(runId, f.path, f.is_dir ? 1 : 0, f.file_size ?? null, pathInProject);
@@ -302,6 +347,7 @@ export class MirrorWriter {
 
   /** Replaces a project's artifact listing. */
   replaceProjectArtifacts(projectId: number, files: ProjectFile[]): void {
+    this.content.projectListings++;
     this.stmt.deleteProjectArtifacts.run(projectId);
     for (const f of files) this.stmt.insertProjectArtifact.run(projectId, f.artifact_path, f.filename, f.file_size ?? null, f.created_at ?? null);
   }

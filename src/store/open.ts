@@ -77,8 +77,8 @@ function checkPath(path: string, readonly: boolean): void {
     if (readonly) throw new StoreError('db_open', `no mirror database at ${path}: run \`modellab-mirror sync\` first, or pass --db (or MODELLAB_DB) pointing to one`);
     return;
   }
-  if (stat.isDirectory()) throw new StoreError('db_open', `${path} is a directory, not a mirror database file; pass a file path such as ${path.replace(/\/$/, '')}/mirror.db`);
-  if (!stat.isFile()) throw new StoreError('db_open', `${path} is not a regular file; pass the path of a mirror database file`);
+  if (stat.isDirectory()) throw new StoreError('db_not_file', `${path} is a directory, not a mirror database file; pass a file path such as ${path.replace(/\/$/, '')}/mirror.db`);
+  if (!stat.isFile()) throw new StoreError('db_not_file', `${path} is not a regular file; pass the path of a mirror database file`);
 }
 
 // Reads only (application_id and the schema's table names): a foreign file must come out untouched.

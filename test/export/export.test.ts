@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { queryOne } from '../helpers/db.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { AWKWARD, buildMirror, CANARY_KEYS, expectedRuns, gunzipText, micros, parseCsv, type Expected } from './fixtures.js';
+import { AWKWARD, buildMirror, CANARY_KEYS, expectedRunColumns, expectedRuns, gunzipText, isKeyColumn, micros, parseCsv, type Expected } from './fixtures.js';
 
 const BOOLEAN = new Set(['is_pinned', 'has_children']);
 const INTEGER = (c: string): boolean => ['id', 'project_id', 'parent_run_id'].includes(c) || /^metric\..+\.(count|first_step|last_step)$/.test(c);
@@ -26,18 +26,27 @@ describe('modellab-mirror export (real CLI)', () => {
   let expected: Map<number, Expected>;
   let removedRunId: number;
   let dir: string;
-  let columnsWithValues: Set<string>;
+  let columns: string[];
 
   beforeAll(async () => {
     ({ removedRunId } = await buildMirror(dbPath, CANARY_KEYS));
     expected = expectedRuns(dbPath);
-    columnsWithValues = new Set([...expected.values()].flatMap((row) => Object.keys(row)));
+    columns = expectedRunColumns(dbPath);
+    // The fixture has params, tags and metrics, so a writer that drops them cannot pass unnoticed.
+    for (const kind of ['param.', 'tag.', 'metric.']) expect(columns.filter((c) => c.startsWith(kind)).length, kind).toBeGreaterThan(0);
     const r = await runCli(['export', '--db', dbPath, '--out', join(tmp.dir, 'out'), '--format', 'csv,ndjson,parquet', '--json'], env);
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
     dir = (JSON.parse(r.stdout) as { dir: string }).dir;
   }, 120_000);
   afterAll(() => tmp.cleanup());
+
+  /** A runs file's columns: every expected one, and no param/tag/metric column for a key the mirror never saw. */
+  function expectColumns(present: string[], file: string): void {
+    const missing = columns.filter((c) => !present.includes(c));
+    expect(missing, `${file}: columns missing`).toEqual([]);
+    expect(present.filter((c) => isKeyColumn(c) && !columns.includes(c)), `${file}: unexpected key columns`).toEqual([]);
+  }
 
   it('names a complete export folder with a manifest listing every file, all private to the user', () => {
     expect(dir).toMatch(/\/export-\d{4}-\d{2}-\d{2}T\d{6}Z$/);
@@ -48,19 +57,30 @@ describe('modellab-mirror export (real CLI)', () => {
     expect(readdirSync(dir).sort()).toEqual([...manifest.files.map((f) => f.name), 'manifest.json'].sort());
     for (const f of manifest.files) expect(statSync(join(dir, f.name)).size).toBe(f.bytes);
     expect(manifest.files.find((f) => f.name === 'runs.parquet')!.rows).toBe(expected.size);
+    // Each runs file the manifest lists holds every expected column (and no key column the mirror never saw).
+    const parquet = readFileSync(join(dir, 'runs.parquet'));
+    const columnsOf: Record<string, string[]> = {
+      'runs.csv.gz': parseCsv(gunzipText(readFileSync(join(dir, 'runs.csv.gz'))))[0]!,
+      'runs.ndjson.gz': Object.keys(JSON.parse(gunzipText(readFileSync(join(dir, 'runs.ndjson.gz'))).split('\n')[0]!) as object),
+      'runs.parquet': parquetMetadata(parquet.buffer.slice(parquet.byteOffset, parquet.byteOffset + parquet.byteLength)).schema.slice(1).map((e) => e.name),
+    };
+    for (const name of ['runs.csv.gz', 'runs.ndjson.gz', 'runs.parquet']) {
+      expect(manifest.files.map((f) => f.name)).toContain(name);
+      expectColumns(columnsOf[name]!, name);
+    }
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     for (const name of readdirSync(dir)) expect(statSync(join(dir, name)).mode & 0o777, name).toBe(0o600);
   });
 
   it('CSV (RFC 4180, gzip) reads back with the same value in every column of every live run', () => {
     const [header, ...rows] = parseCsv(gunzipText(readFileSync(join(dir, 'runs.csv.gz'))));
-    expect(header).toEqual(expect.arrayContaining([...columnsWithValues]));
+    expectColumns(header!, 'runs.csv.gz');
     expect(rows).toHaveLength(expected.size);
     expect(new Set(rows.map((r) => Number(r[0])))).toEqual(new Set(expected.keys()));
     expect(rows.some((r) => Number(r[0]) === removedRunId)).toBe(false);
     for (const row of rows) {
       const exp = expected.get(Number(row[0]))!;
-      header!.forEach((column, j) => expect(row[j], `run ${row[0]} ${column}`).toBe(csvText(column, exp[column] ?? null)));
+      for (const column of columns) expect(row[header!.indexOf(column)], `run ${row[0]} ${column}`).toBe(csvText(column, exp[column] ?? null));
     }
     const awkward = rows.find((r) => r[header!.indexOf('status')] === AWKWARD.status)!;
     expect(awkward[header!.indexOf('name')]).toBe(AWKWARD.name);
@@ -74,9 +94,10 @@ describe('modellab-mirror export (real CLI)', () => {
     for (const line of lines) {
       const row = JSON.parse(line) as Record<string, unknown>;
       const exp = expected.get(row['id'] as number)!;
-      for (const [column, value] of Object.entries(row)) {
+      expectColumns(Object.keys(row), 'runs.ndjson.gz');
+      for (const column of columns) {
         const stored = exp[column] ?? null;
-        expect(value, `run ${String(row['id'])} ${column}`).toEqual(BOOLEAN.has(column) && stored !== null ? stored === 1 : stored);
+        expect(row[column], `run ${String(row['id'])} ${column}`).toEqual(BOOLEAN.has(column) && stored !== null ? stored === 1 : stored);
       }
     }
   });
@@ -91,7 +112,8 @@ describe('modellab-mirror export (real CLI)', () => {
     expect(element('is_pinned').type).toBe('BOOLEAN');
     expect(element('name')).toMatchObject({ type: 'BYTE_ARRAY', converted_type: 'UTF8' });
     expect(element('created_at')).toMatchObject({ type: 'INT64', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' } });
-    const metricLatest = [...columnsWithValues].find((c) => /^metric\..+\.latest$/.test(c))!;
+    expectColumns(schema.slice(1).map((e) => e.name), 'runs.parquet');
+    const metricLatest = columns.find((c) => /^metric\..+\.latest$/.test(c))!;
     expect(element(metricLatest).type).toBe('DOUBLE');
     for (const e of schema.slice(1)) expect(e.repetition_type, e.name).toBe('OPTIONAL');
     // Keep microseconds exact: hyparquet would make Dates (milliseconds) otherwise.
@@ -100,7 +122,8 @@ describe('modellab-mirror export (real CLI)', () => {
     for (const row of rows) {
       const id = Number(row['id']);
       const exp = expected.get(id)!;
-      for (const [column, value] of Object.entries(row)) {
+      for (const column of columns) {
+        const value = row[column];
         const stored = exp[column] ?? null;
         const want =
           stored === null ? null
@@ -129,7 +152,10 @@ describe('modellab-mirror export (real CLI)', () => {
   });
 
   it('never writes a key into any file (canary keys in the environment of the sync and the export)', () => {
-    for (const name of readdirSync(dir)) {
+    // Four tables in three formats, and the manifest: named, so an empty folder cannot pass.
+    const files = ['runs', 'projects', 'run_artifacts', 'project_artifacts'].flatMap((t) => [`${t}.csv.gz`, `${t}.ndjson.gz`, `${t}.parquet`]);
+    expect(readdirSync(dir).sort()).toEqual([...files, 'manifest.json'].sort());
+    for (const name of [...files, 'manifest.json']) {
       const bytes = readFileSync(join(dir, name));
       const text = name.endsWith('.gz') ? gunzipText(bytes) : bytes.toString('latin1');
       expect(text, name).not.toContain(CANARY_KEYS.apiKey);

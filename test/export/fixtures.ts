@@ -66,6 +66,36 @@ export function expectedRuns(dbPath: string): Map<number, Expected> {
   }
 }
 
+/** The fixed columns of the runs export, as the README lists them (params, tags and metrics follow). */
+export const FIXED_RUN_COLUMNS = [
+  'id', 'project_id', 'project', 'parent_run_id', 'name', 'status', 'owner_id', 'is_pinned', 'has_children',
+  'created_at', 'started_at', 'updated_at', 'completed_at', 'deleted_at', 'duration',
+];
+const METRIC_STAT_NAMES = ['count', 'first_step', 'last_step', 'latest', 'min', 'max', 'mean', 'stddev'];
+
+/** A column the runs export adds per key the mirror has seen (param.*, tag.*, metric.*.*). */
+export const isKeyColumn = (column: string): boolean => /^(param|tag|metric)\./.test(column);
+
+/**
+ * Every column the runs export must have: the fixed ones, then one per param and tag key and eight per metric key
+ * the mirror has seen (removed runs' keys included: the schema does not depend on what is exported), read from the
+ * base tables.
+ */
+export function expectedRunColumns(dbPath: string): string[] {
+  const store = openStore(dbPath, { readonly: true });
+  try {
+    const keys = (table: string): string[] => store.sqlite.prepare(`SELECT DISTINCT key FROM ${table} ORDER BY key`).pluck().all() as string[];
+    return [
+      ...FIXED_RUN_COLUMNS,
+      ...keys('run_params').map((k) => `param.${k}`),
+      ...keys('run_tags').map((k) => `tag.${k}`),
+      ...keys('run_metrics').flatMap((k) => METRIC_STAT_NAMES.map((s) => `metric.${k}.${s}`)),
+    ];
+  } finally {
+    store.close();
+  }
+}
+
 /** A strict RFC 4180 reader: CRLF records, quoted fields with doubled quotes; anything else malformed throws. */
 export function parseCsv(text: string): string[][] {
   const records: string[][] = [];

@@ -47,9 +47,16 @@ describe('modellab-mirror snapshot applies retention to our files only (real CLI
       const d = new Date(Date.now() - daysAgo * 86_400_000);
       return `${d.toISOString().slice(0, 10)}T${String(hour).padStart(2, '0')}`;
     };
-    // Snapshots 7, 14, 21 and 28 days ago at noon (four different ISO weeks and days), plus an older one on the 7th day.
-    const snapshot = (stamp: string): string => `mirror-${stamp}00Z.sqlite`;
-    const ours = { d7: snapshot(day(7, 12)), d7early: snapshot(day(7, 6)), d14: snapshot(day(14, 12)), d21: snapshot(day(21, 12)), d28: snapshot(day(28, 12)) };
+    // Snapshots 7, 14, 21 and 28 days ago at noon (four different ISO weeks and days), plus an older one on the 7th day
+    // and two taken in the same second on the 14th (the later one got -2). Names to the second and the minute
+    // names of earlier versions are both ours.
+    const minuteName = (stamp: string): string => `mirror-${stamp}00Z.sqlite`;
+    const secondName = (stamp: string, seconds: number, suffix = ''): string => `mirror-${stamp}00${String(seconds).padStart(2, '0')}Z${suffix}.sqlite`;
+    const ours = {
+      d7: secondName(day(7, 12), 30), d7early: minuteName(day(7, 6)),
+      d14: secondName(day(14, 12), 0, '-2'), d14first: secondName(day(14, 12), 0),
+      d21: minuteName(day(21, 12)), d28: secondName(day(28, 12), 5),
+    };
     for (const name of Object.values(ours)) {
       writeFileSync(join(out, name), 'an old snapshot');
       writeFileSync(join(out, name.replace('.sqlite', '.json')), '{}');
@@ -72,6 +79,8 @@ describe('modellab-mirror snapshot applies retention to our files only (real CLI
     for (const name of foreign) writeFileSync(join(out, name), 'not ours to delete');
     const staleTemp = `.mirror-${day(40, 12)}00Z.sqlite.999999999.partial`; // its writer is gone
     writeFileSync(join(out, staleTemp), 'left by a killed snapshot');
+    const staleJournal = `.mirror-${day(40, 12)}0000Z.sqlite.999999999.partial-journal`; // SQLite's journal beside it
+    writeFileSync(join(out, staleJournal), 'left by a killed snapshot');
 
     const r = await runCli(['snapshot', '--db', dbPath, '--out', out, '--keep-daily', '2', '--keep-weekly', '3', '--json']);
     expect(r.code).toBe(0);
@@ -79,7 +88,7 @@ describe('modellab-mirror snapshot applies retention to our files only (real CLI
     const fresh = result.snapshot.path.split('/').pop()!;
     // daily 2: today (the new one) and 7 days ago (the noon one); weekly 3: adds 14 days ago.
     // The 28-day export's own files go, but its folder stays: someone put a file of theirs in it.
-    expect(result.retention.deleted.sort()).toEqual([ours.d7early, ours.d21, ours.d28].sort());
+    expect(result.retention.deleted.sort()).toEqual([ours.d7early, ours.d14first, ours.d21, ours.d28].sort());
     const left = readdirSync(out).sort();
     expect(left).toEqual(
       [
@@ -91,5 +100,6 @@ describe('modellab-mirror snapshot applies retention to our files only (real CLI
     );
     expect(readdirSync(join(out, exportDir(28)))).toEqual(['my-notes.txt']);
     expect(existsSync(join(out, staleTemp))).toBe(false);
+    expect(existsSync(join(out, staleJournal))).toBe(false);
   }, 60_000);
 });

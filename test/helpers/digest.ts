@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { normalizeTimestamp } from '../../src/api/index.js';
 import type { ProjectResource, RunResource } from '../../src/emulator/index.js';
 import type { Store } from '../../src/store/index.js';
 
@@ -19,8 +18,18 @@ export interface ProjectFileEntry {
 }
 
 const n = (v: unknown): unknown => (v === undefined ? null : v);
-// Times as the mirror stores them (six fractional digits, UTC): the service writes up to six, trailing zeros dropped.
-const t = (v: string | null | undefined): string | null => (v === undefined || v === null ? null : normalizeTimestamp(v));
+
+/**
+ * A time as the mirror must store it (UTC, exactly six fractional digits), written here without the code under
+ * test: the emulator sends UTC with up to six digits (trailing zeros dropped, none on a whole second), so the
+ * digits it sent are padded, never cut or rounded.
+ */
+export function storedTimestamp(v: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z$/.exec(v);
+  if (!m) throw new Error(`the emulator sent a time this test does not expect: ${JSON.stringify(v)}`);
+  return `${m[1]}.${(m[2] ?? '').padEnd(6, '0')}Z`;
+}
+const t = (v: string | null | undefined): string | null => (v === undefined || v === null ? null : storedTimestamp(v));
 
 /** A run and a project as the emulator serves them (either flavor): lists may be null, times have any precision. */
 type WireRun = RunResource;

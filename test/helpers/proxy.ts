@@ -15,9 +15,25 @@ export interface ProxyRules {
   rewrite?: (url: string, json: unknown) => unknown;
 }
 
+export interface RunningProxy {
+  url: string;
+  /** requests received whose answer has not been sent in full yet */
+  inFlight(): number;
+  /** resolves when no request is in flight */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** A proxy in front of the emulator that bends some answers the way a test needs; everything else passes through. */
-export async function startProxy(target: string, rules: ProxyRules): Promise<{ url: string; close(): Promise<void> }> {
+export async function startProxy(target: string, rules: ProxyRules): Promise<RunningProxy> {
+  let inFlight = 0;
+  const waiters: (() => void)[] = [];
   const server: Server = createServer((req, res) => {
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      if (inFlight === 0) for (const wake of waiters.splice(0)) wake();
+    });
     void (async () => {
       const url = req.url ?? '/';
       const delay = rules.delayMs?.(url) ?? 0;
@@ -55,6 +71,8 @@ export async function startProxy(target: string, rules: ProxyRules): Promise<{ u
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    inFlight: () => inFlight,
+    idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { ROOT } from '../helpers/cli.js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Run } from '../../src/api/index.js';
 import { acquireWriterLock, MIRROR_APPLICATION_ID, MirrorWriter, openStore, StoreError } from '../../src/store/index.js';
 import { tempDirs } from '../helpers/tmp.js';
@@ -227,15 +227,26 @@ describe('store', () => {
   it('refreshes its heartbeat while held, and notices when the lock was taken over', async () => {
     const store = open();
     let lost = false;
-    const lock = acquireWriterLock(store, 'sync', { heartbeatMs: 20, onLost: () => (lost = true) });
-    const first = store.sqlite.prepare('SELECT heartbeat_at FROM sync_lock').pluck().get() as string;
-    await new Promise((r) => setTimeout(r, 80));
-    const later = store.sqlite.prepare('SELECT heartbeat_at FROM sync_lock').pluck().get() as string;
-    expect(later > first).toBe(true);
-    store.sqlite.prepare(`UPDATE sync_lock SET token = 'someone-else'`).run();
-    await new Promise((r) => setTimeout(r, 80));
-    expect(lost).toBe(true);
-    lock.release();
+    // Fake timers (and Date): each heartbeat happens because its interval elapsed, not because the test slept long enough.
+    vi.useFakeTimers({ now: new Date('2026-02-01T00:00:00.000Z') });
+    try {
+      const lock = acquireWriterLock(store, 'sync', { heartbeatMs: 20, onLost: () => (lost = true) });
+      const beat = (): string => store.sqlite.prepare('SELECT heartbeat_at FROM sync_lock').pluck().get() as string;
+      expect(beat()).toBe('2026-02-01T00:00:00.000Z');
+      vi.advanceTimersByTime(19);
+      expect(beat()).toBe('2026-02-01T00:00:00.000Z');
+      vi.advanceTimersByTime(1);
+      expect(beat()).toBe('2026-02-01T00:00:00.020Z');
+      vi.advanceTimersByTime(40);
+      expect(beat()).toBe('2026-02-01T00:00:00.060Z');
+      store.sqlite.prepare(`UPDATE sync_lock SET token = 'someone-else'`).run();
+      expect(lost).toBe(false);
+      vi.advanceTimersByTime(20);
+      expect(lost).toBe(true);
+      lock.release();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('derives facet keys and values from local tables', () => {

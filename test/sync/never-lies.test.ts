@@ -1,7 +1,10 @@
 // Issue 6: each reproduced way the mirror lost or withheld data, end to end against the emulator.
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createClient } from '../../src/api/index.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import type { ProgressSnapshot } from '../../src/sync/index.js';
+import { openStore } from '../../src/store/index.js';
+import { DEFAULT_SYNC_OPTIONS, runSync, type ProgressSnapshot } from '../../src/sync/index.js';
 import { queryAll, queryOne } from '../helpers/db.js';
 import { compareMirror, syncOnce, TEST_KEYS } from '../helpers/mirror.js';
 import { startProxy } from '../helpers/proxy.js';
@@ -205,17 +208,22 @@ describe('the mirror never lies', () => {
   it('a record skipped by an incremental pass is read again by the next one (the watermark waits for it)', async () => {
     emu = await startEmulator({ port: 0, seed: 70, projects: 2, runs: 150, ...TEST_KEYS });
     const db = newDb();
-    const opts = { overlapMs: 0, ...NO_ARTIFACTS };
+    // Small pages: the skipped run ends up on a page that only a held watermark makes the next pass read again.
+    const opts = { overlapMs: 0, pageSize: 10, ...NO_ARTIFACTS };
     await syncOnce(emu.url, db, opts);
     emu.world.updateRun(30, { description: 'fixed the tokenizer' });
     emu.world.poisonRun(30);
-    emu.world.updateRun(31, { description: 'later change' });
+    // Twelve later changes: newest first, they fill the first page and push run 30 down to the second.
+    const later = Array.from({ length: 12 }, (_, i) => 40 + i);
+    for (const id of later) emu.world.updateRun(id, { description: `later change ${id}` });
     const skipped = await syncOnce(emu.url, db, opts, { retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 } });
-    // Skipped where it was listed (the run walk, and the pinned-first read of the same head).
+    expect(skipped.kind).toBe('incremental');
     expect(skipped.counters.skipped).toBeGreaterThanOrEqual(1);
-    expect(queryOne<{ description: string }>(db, 'SELECT description FROM runs WHERE id = 31').description).toBe('later change');
+    expect(queryOne<{ description: string }>(db, 'SELECT description FROM runs WHERE id = 30').description).not.toBe('fixed the tokenizer');
+    for (const id of later) expect(queryOne<{ description: string }>(db, 'SELECT description FROM runs WHERE id = ?', id).description).toBe(`later change ${id}`);
     emu.world.unpoisonRun(30);
-    await syncOnce(emu.url, db, opts);
+    const next = await syncOnce(emu.url, db, opts);
+    expect(next.kind).toBe('incremental');
     expect(queryOne<{ description: string }>(db, 'SELECT description FROM runs WHERE id = 30').description).toBe('fixed the tokenizer');
   });
 
@@ -266,20 +274,39 @@ describe('the mirror never lies', () => {
   });
 
   it('when one artifact listing fails fatally, its siblings stop before the pass ends: nothing is written after the lock is released', async () => {
-    emu = await startEmulator({ port: 0, seed: 74, projects: 2, runs: 200, ...TEST_KEYS });
+    emu = await startEmulator({ port: 0, seed: 74, projects: 6, runs: 120, ...TEST_KEYS });
     const db = newDb();
-    await syncOnce(emu.url, db, NO_ARTIFACTS);
+    // The project listings phase writes each listing as it arrives. Project 3's answer is fatal at once; its
+    // siblings are slower (a server's latency), so they are still in flight when the failure arrives.
     const proxy = await startProxy(emu.url, {
-      override: (url) => (/\/runs\/20\/artifacts/.test(url) ? { status: 403, body: { errors: [{ status: '403', title: 'Forbidden' }] } } : undefined),
-      delayMs: (url) => (/\/artifacts/.test(url) ? 30 : 0),
+      override: (url) => (/\/projects\/3\/artifacts/.test(url) ? { status: 403, body: { errors: [{ status: '403', title: 'Forbidden' }] } } : undefined),
+      delayMs: (url) => (/\/projects\/(?!3\/)\d+\/artifacts/.test(url) ? 50 : 0),
     });
     closers.push(proxy.close);
-    await expect(syncOnce(proxy.url, db)).rejects.toMatchObject({ code: 'auth' });
-    const listed = (): number => queryOne<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM runs WHERE artifacts_listed_for IS NOT NULL').n;
-    const atFailure = listed();
-    await new Promise((r) => setTimeout(r, 300));
-    expect(listed()).toBe(atFailure);
-    expect(queryAll(db, 'SELECT pid FROM sync_lock')).toEqual([]);
+    // The store stays open after the pass, as in the daemon: a late write would land.
+    const store = openStore(db);
+    closers.push(() => store.close());
+    const client = createClient({ baseUrl: proxy.url, ...TEST_KEYS, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 } });
+    const listings = (): unknown[] => store.sqlite.prepare('SELECT project_id, COUNT(*) AS files FROM project_artifacts GROUP BY project_id ORDER BY project_id').all();
+    let atFailure: { inFlight: number; listings: unknown[]; lock: unknown[] } | undefined;
+    const failure = await runSync({ store, client, log: pino({ level: 'silent' }) }, { ...DEFAULT_SYNC_OPTIONS, artifacts: { ...DEFAULT_SYNC_OPTIONS.artifacts, policy: 'none' } }).then(
+      () => undefined,
+      (err: unknown) => {
+        // Read in the same tick the pass reports its failure.
+        atFailure = { inFlight: proxy.inFlight(), listings: listings(), lock: store.sqlite.prepare('SELECT pid FROM sync_lock').all() };
+        return err;
+      },
+    );
+    expect(failure).toMatchObject({ code: 'auth' });
+    // Every sibling had been answered, and had written its listing, before the pass said it failed.
+    expect(atFailure!.inFlight).toBe(0);
+    expect(atFailure!.lock).toEqual([]);
+    const siblings = emu.world.counts().projects - 1;
+    expect(atFailure!.listings).toHaveLength(siblings);
+    // And nothing lands later: once every answer is out and the client has shut down, the listings are as they were.
+    await proxy.idle();
+    await client.close();
+    expect(listings()).toEqual(atFailure!.listings);
   });
 
   it('counters and journal tell one story: created/updated/removed equal the journal entries of each pass', async () => {

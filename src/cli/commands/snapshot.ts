@@ -8,7 +8,7 @@ import { createConfiguredLogger } from '../../logger.js';
 export function registerSnapshotCommand(program: Command): void {
   program
     .command('snapshot')
-    .description('copy the mirror consistently (even while a sync writes) into mirror-YYYY-MM-DDTHHMMZ.sqlite + manifest, then apply retention')
+    .description('copy the mirror consistently (even while a sync writes) into mirror-YYYY-MM-DDTHHMMSSZ.sqlite + manifest, then apply retention')
     .option('--db <path>', 'the mirror database (default: $MODELLAB_DB or ./data/mirror.db)')
     .option('--out <dir>', 'output folder (default: $MODELLAB_SNAPSHOT_DIR or snapshots/ beside the database)')
     .option('--export <formats>', 'also export the snapshot: csv, ndjson, parquet (comma separated) or none')
@@ -22,10 +22,15 @@ export function registerSnapshotCommand(program: Command): void {
       if (!existsSync(config.dbPath)) throw new ConfigError(`no mirror database at ${config.dbPath}: run \`modellab-mirror sync\` first, or pass --db`);
       const { dir, keepDaily, keepWeekly } = config.snapshots;
       const formats = flags.export !== undefined ? config.snapshots.formats : [];
-      const snapshot = await takeSnapshot({ dbPath: config.dbPath, outDir: dir });
+      // As `export`: a signal stops the work between steps, removes its temporary files and ends with one line.
+      const abort = new AbortController();
+      const stop = (signal: NodeJS.Signals): void => abort.abort(new Error(`interrupted by ${signal}`));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const snapshot = await takeSnapshot({ dbPath: config.dbPath, outDir: dir, signal: abort.signal });
       log.info({ path: snapshot.path, bytes: snapshot.manifest.size_bytes, ms: snapshot.durationMs }, 'snapshot written');
       // Exports read the snapshot, not the live mirror: the same point in time, and no reader on the live file.
-      const exported = formats.length > 0 ? await exportMirror({ dbPath: snapshot.path, outDir: dir, formats }) : null;
+      const exported = formats.length > 0 ? await exportMirror({ dbPath: snapshot.path, outDir: dir, formats, signal: abort.signal }) : null;
       if (exported) log.info({ dir: exported.dir, files: exported.manifest.files.length, ms: exported.durationMs }, 'export written');
       const retention = applyRetention(dir, { daily: keepDaily, weekly: keepWeekly });
       if (retention.deleted.length > 0) log.info({ deleted: retention.deleted }, 'retention applied');

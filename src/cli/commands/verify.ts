@@ -8,7 +8,7 @@ export function registerVerifyCommand(program: Command): void {
   program
     .command('verify')
     .description('check a snapshot against its manifest: size, SHA-256, SQLite integrity, row counts')
-    .argument('<snapshot>', 'a mirror-YYYY-MM-DDTHHMMZ.sqlite file (its .json manifest beside it)')
+    .argument('<snapshot>', 'a mirror-YYYY-MM-DDTHHMMSSZ.sqlite file (its .json manifest beside it)')
     .option('--json', 'print the checks as one JSON object')
     .action(async (path: string, flags: { json?: boolean }) => {
       if (!existsSync(path) || !statSync(path).isFile()) throw new ConfigError(`verify: no snapshot file at ${path}`);
