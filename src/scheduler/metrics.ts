@@ -37,7 +37,7 @@ export function countRows(db: Database.Database): RowCounts {
 
 /** Pass history and request economy summed over sync_runs (read again after each pass: it changes only then). */
 export interface PassTotals {
-  sums: { retries: number; rate_limited: number; wait_ms: number; skipped: number };
+  sums: { retries: number; rate_limited: number; wait_ms: number; skipped: number; warnings: number; artifact_mismatches: number; derived_listings: number };
   passes: Array<{ kind: string; status: string; n: number }>;
   requests: Array<{ resource: string; n: number }>;
 }
@@ -48,7 +48,8 @@ export function readPassTotals(db: Database.Database): PassTotals {
     const sums = db
       .prepare(
         `SELECT COALESCE(SUM(retries), 0) AS retries, COALESCE(SUM(rate_limited), 0) AS rate_limited,
-                COALESCE(SUM(rate_limit_wait_ms), 0) AS wait_ms, COALESCE(SUM(skipped), 0) AS skipped FROM sync_runs`,
+                COALESCE(SUM(rate_limit_wait_ms), 0) AS wait_ms, COALESCE(SUM(skipped), 0) AS skipped, COALESCE(SUM(warnings), 0) AS warnings,
+                COALESCE(SUM(artifact_mismatches), 0) AS artifact_mismatches, COALESCE(SUM(derived_listings), 0) AS derived_listings FROM sync_runs`,
       )
       .get() as PassTotals['sums'];
     const passes = db.prepare('SELECT kind, status, COUNT(*) AS n FROM sync_runs GROUP BY kind, status ORDER BY kind, status').all() as PassTotals['passes'];
@@ -88,7 +89,7 @@ export interface MetricsInputs {
 export function collectMetrics(input: MetricsInputs): MetricFamily[] {
   const { state, health, now } = input;
   const seconds = (iso: string): number => Date.parse(iso) / 1000;
-  const { sums, passes, requests } = input.totals ?? { sums: { retries: 0, rate_limited: 0, wait_ms: 0, skipped: 0 }, passes: [], requests: [] };
+  const { sums, passes, requests } = input.totals ?? { sums: { retries: 0, rate_limited: 0, wait_ms: 0, skipped: 0, warnings: 0, artifact_mismatches: 0, derived_listings: 0 }, passes: [], requests: [] };
   const families: MetricFamily[] = [
     gauge('modellab_mirror_healthy', '1 when /healthz answers 200', health.healthy ? 1 : 0),
     gauge('modellab_mirror_scheduling_stopped', '1 after an authentication failure stopped the passes (until a restart)', state.stopped ? 1 : 0),
@@ -121,6 +122,9 @@ export function collectMetrics(input: MetricsInputs): MetricFamily[] {
   families.push(counter('modellab_mirror_rate_limited_total', 'API answers 429 Too Many Requests', sums.rate_limited));
   families.push(counter('modellab_mirror_rate_limit_wait_seconds_total', 'time requests were held waiting for rate-limit budget', sums.wait_ms / 1000));
   families.push(counter('modellab_mirror_skipped_records_total', 'records skipped because upstream kept sending them invalid', sums.skipped));
+  families.push(counter('modellab_mirror_listing_warnings_total', 'listings that did not add up (duplicate ids, totals the listings do not bear out, dangling projects, artifact mismatches)', sums.warnings));
+  families.push(counter('modellab_mirror_artifact_listing_mismatches_total', "sampled runs whose own artifact listing disagreed with their project's listing", sums.artifact_mismatches));
+  families.push(counter('modellab_mirror_derived_artifact_listings_total', "run artifact listings read from their project's listing (no request)", sums.derived_listings));
   if (input.rows) {
     families.push({
       name: 'modellab_mirror_rows',

@@ -147,7 +147,9 @@ export async function syncProjectArtifacts(ctx: PassContext, projectIds: number[
     } catch (err) {
       if (isApiError(err) && err.code === 'not_found') {
         // Deleted meanwhile, or soft-deleted and no longer listed: keep what we had.
-      } else if (isRecordLevelFailure(err)) {
+      } else if (isRecordLevelFailure(err) || (isApiError(err) && err.code === 'body_too_large')) {
+        // A listing above MODELLAB_MAX_BODY_BYTES is skipped like a bad one: the project keeps its previous
+        // listing, gets no new mark, and its runs are walked run by run.
         error = err as Error;
         ctx.writer.transaction(() => {
           ctx.recordSkipped([{ listing: `projects/${projectId}/artifacts`, offset: -1, project: projectId, error: error!.message }]);

@@ -1,6 +1,8 @@
 // Issue 14: run artifact listings read from one request per project (the live layout), verified by a sample.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { readPassTotals } from '../../src/scheduler/metrics.js';
+import { openStore } from '../../src/store/index.js';
 import { queryAll, queryOne } from '../helpers/db.js';
 import { compareMirror, syncOnce, TEST_KEYS } from '../helpers/mirror.js';
 import { startProxy } from '../helpers/proxy.js';
@@ -89,6 +91,13 @@ describe('run artifact listings from the project listing', () => {
     const first = await syncOnce(emu.url, db, { mode: 'full', artifacts: { sample: { fraction: 1, max: 1000 } } });
     expect(first.counters.artifact_mismatches).toBe(1);
     expect(first.counters.warning_records.map((w) => w.kind)).toContain('artifact_listing_mismatch');
+    // /metrics sums the counter from sync_runs.
+    const store = openStore(db, { readonly: true });
+    try {
+      expect(readPassTotals(store.sqlite).sums).toMatchObject({ artifact_mismatches: 1, warnings: first.counters.warnings });
+    } finally {
+      store.close();
+    }
     // The run keeps what its own listing says; the project's other runs were walked too.
     expect(queryAll<{ path: string }>(db, 'SELECT path FROM run_artifacts WHERE run_id = ?', divergent).map((r) => r.path)).toContain('only-in-run-listing.txt');
 
@@ -129,6 +138,24 @@ describe('run artifact listings from the project listing', () => {
     expect(pass.counters.requests_by_resource['run_artifacts'] ?? 0).toBe(0);
     expect(compareMirror(emu.world, db).differences).toEqual([]);
     expect(runsWithArtifacts(db)).toBeGreaterThan(0);
+  });
+
+  it('a project listing above MODELLAB_MAX_BODY_BYTES is skipped with a warning and its runs are walked instead', async () => {
+    emu = await startEmulator({ port: 0, seed: 1407, projects: 2, runs: 200, flavor: 'recorded', ...TEST_KEYS });
+    const inProject1 = [...emu.world.exportAll()].flatMap((i) => (i.kind === 'run' && i.run.attributes.project_id === 1 ? [Number(i.run.id)] : []));
+    // Project 1's listing grows to about 2 MB; pages of runs stay far below the limit.
+    for (const id of inProject1.slice(0, 20)) emu.world.setRunArtifacts(id, Array.from({ length: 400 }, (_, k) => ({ path: `ckpt/step-${k}.pt`, file_size: k })));
+    const db = newDb();
+    const pass = await syncOnce(emu.url, db, { mode: 'full' }, { maxBodyBytes: 600_000 });
+    const skipped = pass.counters.skipped_records as { listing: string; error: string }[];
+    expect(skipped.map((r) => r.listing)).toEqual(['projects/1/artifacts']);
+    expect(skipped[0]!.error).toMatch(/maxBodyBytes/);
+    // Project 2's runs come from its listing; project 1's are walked.
+    expect(pass.counters.derived_listings).toBeGreaterThan(0);
+    expect(pass.counters.derived_listings).toBeLessThanOrEqual(200 - inProject1.length);
+    expect(pass.counters.requests_by_resource['run_artifacts']).toBeGreaterThanOrEqual(inProject1.length);
+    // Every run's listing landed; only project 1's own listing is missing.
+    expect(compareMirror(emu.world, db).differences).toEqual([expect.stringMatching(/^differs 1: files: /)]);
   });
 
   it('a project listing of 200,000 files is parsed and runs are read from it', async () => {

@@ -13,6 +13,7 @@ interface EmulatorFlags {
   rateLimit?: string;
   faultRate?: string;
   latency?: string;
+  latencyMs?: string;
   resetRate?: string;
   malformedRate?: string;
   flavor?: string;
@@ -34,6 +35,7 @@ export function registerEmulatorCommand(program: Command): void {
     .option('--rate-limit <n/seconds>', 'request budget per window, e.g. 300/60 (default 100000/10)')
     .option('--fault-rate <f>', 'fraction of requests answered 500 (default 0)')
     .option('--latency <ms>', 'added latency per request, ms or min-max for jitter (default 0)')
+    .option('--latency-ms <n>', 'added latency per request, uniform from 0 to n ms (the same as --latency 0-n)')
     .option('--reset-rate <f>', 'fraction of requests whose connection is dropped (default 0)')
     .option('--malformed-rate <f>', 'fraction of requests answered with cut JSON (default 0)')
     .option('--flavor <name>', 'recorded (what the live service returns: pages from 0, params null…) or reference (the API reference page) (default recorded)')
@@ -99,6 +101,11 @@ export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorOptions {
       throw new ConfigError(`--latency must be milliseconds (e.g. 50) or a range min-max (e.g. 20-80), got ${JSON.stringify(flags.latency)}`);
     }
     options.latencyMs = m[2] === undefined ? Number(m[1]) : { min: Number(m[1]), max: Number(m[2]) };
+  }
+  if (flags.latencyMs !== undefined) {
+    const max = Number(flags.latencyMs);
+    if (flags.latencyMs.trim() === '' || !(max >= 0)) throw new ConfigError(`--latency-ms must be a number of milliseconds ≥ 0 (e.g. 40), got ${JSON.stringify(flags.latencyMs)}`);
+    options.latencyMs = { min: 0, max };
   }
   return options;
 }
