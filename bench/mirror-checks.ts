@@ -5,7 +5,11 @@ import { openStore } from '../src/store/index.js';
 const CONTENT_TABLES = ['projects', 'project_tags', 'runs', 'run_params', 'run_tags', 'run_metrics', 'run_artifacts', 'project_artifacts'] as const;
 
 /** The fewest requests a full pass can make, computed from the mirrored content. */
-export function minimumRequests(db: string, options: { artifacts: boolean }, pageSize = 100): Record<string, number> {
+/**
+ * `artifacts`: false (none), true (run listings walked run by run: one request per run and directory), or
+ * 'project' (the live layout: every run's files are in its project's listing, one request per project).
+ */
+export function minimumRequests(db: string, options: { artifacts: boolean | 'project' }, pageSize = 100): Record<string, number> {
   const store = openStore(db, { readonly: true });
   const q = (sql: string): number => store.sqlite.prepare(sql).pluck().get() as number;
   const runs = q('SELECT COUNT(*) FROM runs');
@@ -17,7 +21,7 @@ export function minimumRequests(db: string, options: { artifacts: boolean }, pag
   const listableProjects = q('SELECT COUNT(*) FROM projects WHERE deleted_at IS NULL');
   store.close();
   const min: Record<string, number> = { projects: Math.max(1, Math.ceil(projects / pageSize)), runs: Math.ceil(runs / pageSize), parents, project_artifacts: listableProjects };
-  if (options.artifacts) min['run_artifacts'] = listable + dirs;
+  if (options.artifacts === true) min['run_artifacts'] = listable + dirs;
   return min;
 }
 

@@ -18,7 +18,7 @@ export interface Emulator {
 /** What `sync --json` prints, plus what the bench reads around it. */
 export interface SyncJson {
   durationMs: number;
-  counters: { requests: number; requests_by_resource: Record<string, number> };
+  counters: { requests: number; requests_by_resource: Record<string, number>; rate_limited: number };
   maxRssMb: number;
   /** Not printed yet (see docs/performance.md, issue 7): per-phase requests, ms and CPU µs of the pass. */
   phases?: Record<string, { requests: number; ms: number; cpuUs: number }>;

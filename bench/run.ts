@@ -13,6 +13,9 @@
 //   artifacts  full pass with --artifacts all at --runs (request economy), once whatever --repeat says
 //   pacing     the adaptive pacing under a 50/s server budget
 //   rss        peak RSS of a full pass at --rss-runs (default 1,000,000; slow)
+//   economy    issue 14, against the recorded flavor (run files in the project listing): requests of a full pass
+//              / the least a complete mirror needs and the official-client baseline at --baseline-runs; the
+//              same baseline at 2,000 runs with 0-40 ms latency per request; a first mirror under a 50/s budget
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +27,7 @@ import { emulatorHasFlavor, runBaselineProcess, runSyncCli, startEmulator, type 
 import { rawInsert } from './raw-insert.js';
 import { figure, formatFigure, medianIndex, renderTable, type Figure, type SummaryRow } from './summary.js';
 
-const SECTIONS = ['baseline', 'fetch', 'insert', 'artifacts', 'pacing', 'rss'] as const;
+const SECTIONS = ['baseline', 'fetch', 'insert', 'artifacts', 'pacing', 'rss', 'economy'] as const;
 type Section = (typeof SECTIONS)[number];
 const DEFAULT_SECTIONS: Section[] = ['baseline', 'fetch', 'insert', 'artifacts', 'pacing'];
 
@@ -332,6 +335,13 @@ async function fetchSections(work: string): Promise<void> {
       record(section, 'raw_insert_runs_per_s', Math.round(insert.rows / (insert.ms / 1000)));
       removeDb(join(work, 'raw.db'));
       row(`raw insert, one transaction (${world})`, figure([insert.ms]), 's');
+      const fetch = out['fetch'] as { full_pass_ms?: Figure; fetch_only_ms?: Figure } | undefined;
+      if (fetch?.full_pass_ms && fetch.fetch_only_ms) {
+        // Issue 14: the pass against the slower of its two halves done alone (fetching 8-wide, writing rows).
+        const slower = Math.max(fetch.fetch_only_ms.value, insert.ms);
+        record(section, 'full_pass_over_slower_half', Number((fetch.full_pass_ms.value / slower).toFixed(2)));
+        row(`full pass / the slower of fetch-only and raw insert (${world}, --artifacts none)`, figure([fetch.full_pass_ms.value / slower], 2), 'x', '≤ 2.5x');
+      }
     }
     if (flags.only.has('artifacts')) {
       const section: Record<string, unknown> = { runs: flags.runs, projects: flags.projects, concurrency: 16, load_before: load() };
@@ -357,6 +367,85 @@ async function fetchSections(work: string): Promise<void> {
   } finally {
     emu.stop();
   }
+}
+
+/** The least requests a complete mirror of this database's content needs under the live layout, in all. */
+function leastRequests(db: string): number {
+  return Object.values(minimumRequests(db, { artifacts: 'project' })).reduce((a, b) => a + b, 0);
+}
+
+/** Issue 14: request economy against a service shaped like the recorded one. */
+async function economySection(work: string): Promise<void> {
+  const section: Record<string, unknown> = { load_before: load() };
+  out['economy'] = section;
+  const depth = ['--artifact-depth', String(flags.artifactDepth)];
+  const big = `${flags.baselineRuns.toLocaleString('en-US')} runs, ${flags.baselineProjects} projects, recorded flavor`;
+  // 1 and 3: requests / least, and the official client's sequential mirror, no latency.
+  let emu = await startEmulator({ runs: flags.baselineRuns, projects: flags.baselineProjects, seed: flags.seed, flavor: 'recorded' });
+  try {
+    await warmUpEmulator(emu.url);
+    const db = join(work, 'economy.db');
+    const pass = await runSyncCli(emu.url, db, ['--full', '--artifacts', 'all', ...depth]);
+    const least = leastRequests(db);
+    record(section, 'requests', pass.result.counters.requests);
+    record(section, 'requests_by_resource', pass.result.counters.requests_by_resource);
+    record(section, 'least_requests', least);
+    record(section, 'requests_ratio', Number((pass.result.counters.requests / least).toFixed(3)));
+    record(section, 'full_pass_ms', pass.result.durationMs);
+    record(section, 'full_pass_peak_rss_mb', pass.result.maxRssMb);
+    const base = await runBaselineProcess(emu.url, join(work, 'economy-official.db'), flags.artifactDepth);
+    record(section, 'baseline_ms', base.ms);
+    record(section, 'baseline_requests', base.requests);
+    record(section, 'baseline_ratio', Number((base.ms / pass.result.durationMs).toFixed(2)));
+    row(`requests of a full pass / the least a complete mirror needs (${big})`, figure([pass.result.counters.requests / least], 3), 'x', '≤ 1.1x');
+    row('  requests, full pass', figure([pass.result.counters.requests]), 'n', least.toLocaleString('en-US'));
+    row(`sequential official-client mirror / full pass (${big}, no latency)`, figure([base.ms / pass.result.durationMs], 2), 'x', '≥ 5x');
+    row('  full pass', figure([pass.result.durationMs]), 's');
+    row('  official client', figure([base.ms]), 's');
+    removeDb(db);
+    removeDb(join(work, 'economy-official.db'));
+  } finally {
+    emu.stop();
+  }
+  // 2: 2,000 runs in 40 projects, each request answered after 0-40 ms, concurrency 8.
+  emu = await startEmulator({ runs: 2000, projects: 40, seed: flags.seed, flavor: 'recorded', extra: ['--latency-ms', '40'] });
+  try {
+    const db = join(work, 'economy-latency.db');
+    const pass = await runSyncCli(emu.url, db, ['--full', '--artifacts', 'all', '--concurrency', '8', ...depth]);
+    const base = await runBaselineProcess(emu.url, join(work, 'economy-latency-official.db'), flags.artifactDepth);
+    record(section, 'latency_full_pass_ms', pass.result.durationMs);
+    record(section, 'latency_requests', pass.result.counters.requests);
+    record(section, 'latency_baseline_ms', base.ms);
+    record(section, 'latency_baseline_requests', base.requests);
+    record(section, 'latency_ratio', Number((base.ms / pass.result.durationMs).toFixed(2)));
+    row('sequential official-client mirror / full pass (2,000 runs, 0-40 ms per request, concurrency 8)', figure([base.ms / pass.result.durationMs], 2), 'x', '≥ 30x');
+    row('  full pass', figure([pass.result.durationMs]), 's');
+    row('  official client', figure([base.ms]), 's');
+    removeDb(db);
+    removeDb(join(work, 'economy-latency-official.db'));
+  } finally {
+    emu.stop();
+  }
+  // 5: a first mirror under a 50 requests/s budget, against the least requests / 50 s.
+  emu = await startEmulator({ runs: flags.baselineRuns, projects: flags.baselineProjects, seed: flags.seed, flavor: 'recorded', extra: ['--rate-limit', '50/1'] });
+  try {
+    const db = join(work, 'economy-budget.db');
+    const pass = await runSyncCli(emu.url, db, ['--full', '--artifacts', 'all', ...depth]);
+    const least = leastRequests(db);
+    const floorMs = (least / 50) * 1000;
+    record(section, 'budget_full_pass_ms', pass.result.durationMs);
+    record(section, 'budget_requests', pass.result.counters.requests);
+    record(section, 'budget_rate_limited', pass.result.counters.rate_limited);
+    record(section, 'budget_least_ms', Math.round(floorMs));
+    record(section, 'budget_ratio', Number((pass.result.durationMs / floorMs).toFixed(3)));
+    row(`first complete mirror under a 50 requests/s budget / (least requests / 50 s) (${big})`, figure([pass.result.durationMs / floorMs], 3), 'x', '≤ 1.2x');
+    row('  full pass', figure([pass.result.durationMs]), 's');
+    row('  429s', figure([pass.result.counters.rate_limited]), 'n', '0');
+    removeDb(db);
+  } finally {
+    emu.stop();
+  }
+  record(section, 'load_after', load());
 }
 
 /** Peak RSS of a full pass at --rss-runs. */
@@ -389,6 +478,7 @@ async function main(): Promise<void> {
       row(`pacing: 429s under a ${pacing.budget} budget (client / server)`, figure([pacing.client_429 + pacing.server_429]), 'n', '0');
     }
     if (flags.only.has('rss')) await rssSection(work);
+    if (flags.only.has('economy')) await economySection(work);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
