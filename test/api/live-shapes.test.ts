@@ -301,3 +301,45 @@ describe('the Accept header the official clients send (issue 13, item 2.10)', ()
     ]);
   });
 });
+
+describe('the recorded answers of issue 13, item 2, through the client', () => {
+  /** Serves each scenario's recorded body at its recorded path (over real HTTP), as the live service answered. */
+  async function replaying(scenarios: string[]): Promise<TestServer> {
+    const bodies = new Map(scenarios.flatMap((s) => readRecording(s).map((e) => [e.path.replace(/\?.*$/, ''), e] as const)));
+    server = await startServer((_req, res, seen) => {
+      const e = bodies.get(seen.path.replace('/api/v2/model-lab-api', ''));
+      if (!e) return sendJson(res, 404, { errors: [{ title: 'Generic Error', detail: 'not recorded' }] });
+      sendJson(res, e.status, e.body);
+    });
+    return server;
+  }
+
+  it('keeps what the recordings say: no completed_at on completed runs, latest outside [min, max], unlinked projects, every run file in the project listing', async () => {
+    const s = await replaying([
+      'List-Model-Lab-runs-returns-OK-response', 'List-Model-Lab-projects-returns-OK-response',
+      'List-Model-Lab-project-artifacts-returns-OK-response', 'List-Model-Lab-run-artifacts-returns-OK-response',
+    ]);
+    const c = testClient(s.origin);
+    try {
+      const runs = (await c.listRuns()).data;
+      expect(runs).toHaveLength(25);
+      const r71353 = runs.find((r) => r.id === '71353')!;
+      expect(r71353.attributes.status).toBe('completed');
+      expect(r71353.attributes.completed_at ?? null).toBeNull();
+      expect(r71353.attributes.duration ?? null).toBeNull();
+      expect(r71353.attributes.metric_summaries.find((m) => m.key === 'system/completion_rate')).toMatchObject({ min: 1, max: 1, mean: 1, latest: 0 });
+      for (const r of runs) expect(Date.parse(r.attributes.started_at)).toBeLessThan(Date.parse(r.attributes.created_at));
+      const projects = (await c.listProjects()).data;
+      const unlinked = projects.find((p) => p.id === '2439')!;
+      expect(unlinked.attributes.external_url ?? null).toBeNull();
+      expect(unlinked.attributes.owner_id ?? null).toBeNull();
+      expect(unlinked.attributes.artifact_storage_location).toBe('model-lab:///2439');
+      const listing = await c.listRunArtifacts(70158);
+      const files = (await c.listProjectArtifacts(2387)).attributes.files;
+      expect(files).toHaveLength(19);
+      expect(files.every((f) => f.artifact_path.startsWith(`${listing.attributes.path_in_project}/`))).toBe(true);
+    } finally {
+      await c.close();
+    }
+  });
+});

@@ -23,7 +23,7 @@ beforeAll(async () => {
   try {
     projectId = Number(emu.world.createProject({ name: 'rates' }).id);
     // The recorded summary, one inside its range, one whose latest is above its max.
-    const recorded = (recordedBody('List-Model-Lab-runs-returns-OK-response').data as Array<{ id: string; attributes: { metric_summaries: Array<Record<string, number>> } }>)
+    const recorded = (recordedBody('List-Model-Lab-runs-returns-OK-response').data as Array<{ id: string; attributes: { metric_summaries: Array<Record<string, number | string>> } }>)
       .find((r) => r.id === '71353')!.attributes.metric_summaries.find((m) => m['key'] === 'system/completion_rate')!;
     expect(recorded).toMatchObject({ min: 1, max: 1, mean: 1, latest: 0 });
     ids.stuck = Number(emu.world.createRun({ projectId, metrics: [{ ...summary(1, 1, 0), mean: 1 }] }).id);
