@@ -7,8 +7,8 @@ export function formatError(err: unknown): string {
   return `error: ${String(err)}`;
 }
 
-// Bad input from the user (a flag, a variable, a file that is not a mirror): exit 2 like a usage error.
-const BAD_INPUT_CODES = new Set(['config_invalid', 'db_foreign']);
+// Bad input from the user (a flag, a variable, a file that is not a mirror, a port already taken): exit 2 like a usage error.
+const BAD_INPUT_CODES = new Set(['config_invalid', 'db_foreign', 'http_listen']);
 
 /** Exit code for an error: its own `exitCode` when it has one (QueryError), 2 for bad usage, configuration or input, 1 otherwise. */
 export function exitCodeFor(err: unknown): number {

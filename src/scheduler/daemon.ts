@@ -101,6 +101,9 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
     }
   };
   let running: Promise<void> | null = null;
+  // Scheduled once the HTTP listener is up (a listener that cannot start must leave no timer behind).
+  let passTasks: ScheduledTask[] = [];
+  let snapshotTask: ScheduledTask | null = null;
   let fullPending = false;
   let snapshotPending = false;
   let snapshotJob: Promise<void> | null = null;
@@ -188,18 +191,6 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
     });
   };
 
-  cron.setLogger({
-    info: (m) => log.debug({ source: 'node-cron' }, m),
-    warn: (m) => log.warn({ source: 'node-cron' }, m),
-    error: (m) => log.error({ source: 'node-cron' }, String(m)),
-    debug: (m) => log.debug({ source: 'node-cron' }, String(m)),
-  });
-  const passTasks: ScheduledTask[] = [
-    cron.schedule(schedule.incremental, () => trigger('auto'), { name: 'incremental', noOverlap: true }),
-    cron.schedule(schedule.full, () => trigger('full'), { name: 'full', noOverlap: true }),
-  ];
-  const snapshotTask =
-    snapshots.schedule !== 'after-full' && snapshots.schedule !== 'off' ? cron.schedule(snapshots.schedule, requestSnapshot, { name: 'snapshot', noOverlap: true }) : null;
   const nextPassAt = (): Date | null => {
     const next = passTasks.map((t) => t.getNextRun()).filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
     return next && state.notBefore && next < state.notBefore ? state.notBefore : next;
@@ -209,33 +200,52 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
   refreshOutputs();
   let http: RunningHttpServer | null = null;
   if (config.daemon.http.port !== 0) {
-    http = await startHttpServer(config.daemon.http.host, config.daemon.http.port, {
-      '/healthz': () => {
-        const report = health();
-        return { status: report.healthy ? 200 : 503, contentType: 'application/json', body: JSON.stringify(report) + '\n' };
-      },
-      '/metrics': () => ({
-        status: 200,
-        contentType: EXPOSITION_CONTENT_TYPE,
-        body: formatExposition(
-          collectMetrics({
-            state,
-            health: health(),
-            rows,
-            totals,
-            outputs,
-            nextPasses: [
-              { kind: 'incremental', at: state.stopped ? null : passTasks[0]!.getNextRun() },
-              { kind: 'full', at: state.stopped ? null : passTasks[1]!.getNextRun() },
-              { kind: 'snapshot', at: snapshotTask?.getNextRun() ?? null },
-            ],
-            now: now(),
-          }),
-        ),
-      }),
-    });
+    try {
+      http = await startHttpServer(config.daemon.http.host, config.daemon.http.port, {
+        '/healthz': () => {
+          const report = health();
+          return { status: report.healthy ? 200 : 503, contentType: 'application/json', body: JSON.stringify(report) + '\n' };
+        },
+        '/metrics': () => ({
+          status: 200,
+          contentType: EXPOSITION_CONTENT_TYPE,
+          body: formatExposition(
+            collectMetrics({
+              state,
+              health: health(),
+              rows,
+              totals,
+              outputs,
+              nextPasses: [
+                { kind: 'incremental', at: state.stopped ? null : passTasks[0]?.getNextRun() ?? null },
+                { kind: 'full', at: state.stopped ? null : passTasks[1]?.getNextRun() ?? null },
+                { kind: 'snapshot', at: snapshotTask?.getNextRun() ?? null },
+              ],
+              now: now(),
+            }),
+          ),
+        }),
+      });
+    } catch (err) {
+      // Nothing is scheduled yet: a taken port ends the daemon at once (exit 2) instead of leaving it half alive.
+      reader.close();
+      throw err;
+    }
     deps.onListening?.(http.url);
   }
+  cron.setLogger({
+    info: (m) => log.debug({ source: 'node-cron' }, m),
+    warn: (m) => log.warn({ source: 'node-cron' }, m),
+    error: (m) => log.error({ source: 'node-cron' }, String(m)),
+    debug: (m) => log.debug({ source: 'node-cron' }, String(m)),
+  });
+  passTasks = [
+    cron.schedule(schedule.incremental, () => trigger('auto'), { name: 'incremental', noOverlap: true }),
+    cron.schedule(schedule.full, () => trigger('full'), { name: 'full', noOverlap: true }),
+  ];
+  snapshotTask =
+    snapshots.schedule !== 'after-full' && snapshots.schedule !== 'off' ? cron.schedule(snapshots.schedule, requestSnapshot, { name: 'snapshot', noOverlap: true }) : null;
+
   refreshRows();
   log.info(
     {

@@ -67,14 +67,14 @@ async function runDemo(flags: DemoFlags): Promise<void> {
       after: c.after ? truncate(c.after, 60) : '',
     }));
     console.log(indent(formatTable(examples)) + '\n');
-    console.log(`Try next (offline, from the mirror):
-  npx tsx src/cli.ts top --db ${flags.db} --metric accuracy --columns params.learning_rate
-  npx tsx src/cli.ts changes --db ${flags.db}
-  npx tsx src/cli.ts runs --db ${flags.db} --where "metrics.loss.min < 0.1 AND status = 'completed'"
-  npx tsx src/cli.ts query --db ${flags.db} "SELECT project, runs, completed, failed FROM project_summary ORDER BY runs DESC LIMIT 5"
+    console.log(`Try next (offline, from the mirror; \`npm run build\` makes dist/cli.js):
+  node dist/cli.js top --db ${flags.db} --metric accuracy --columns params.learning_rate
+  node dist/cli.js changes --db ${flags.db}
+  node dist/cli.js runs --db ${flags.db} --where "metrics.loss.min < 0.1 AND status = 'completed'"
+  node dist/cli.js query --db ${flags.db} "SELECT project, runs, completed, failed FROM project_summary ORDER BY runs DESC LIMIT 5"
   sqlite3 ${flags.db} "SELECT entity, entity_id, change, fields FROM changes ORDER BY id DESC LIMIT 20"
-  npx tsx src/cli.ts emulator --port 8080          # the emulator on its own, for curl
-  DD_API_KEY=… DD_APP_KEY=… DD_SITE=datadoghq.com npx tsx src/cli.ts sync --full   # your real organization`);
+  node dist/cli.js emulator --port 8080          # the emulator on its own, for curl
+  DD_API_KEY=… DD_APP_KEY=… DD_SITE=datadoghq.com node dist/cli.js sync --full   # your real organization`);
   } finally {
     store?.close();
     await client.close();

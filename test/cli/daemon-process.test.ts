@@ -1,0 +1,109 @@
+// The daemon as a user starts it (issue 18): the built CLI, `npm start`, a port already taken, signals.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { collect, ROOT, spawnBuiltCli } from '../helpers/cli.js';
+import { queryAll } from '../helpers/db.js';
+import { TEST_KEYS } from '../helpers/mirror.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not there yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function listen(): Promise<{ server: Server; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port }));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const { server, port } = await listen();
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the daemon process (issue 18)', () => {
+  let emu: RunningEmulator;
+  const tmp = tmpDir();
+  beforeAll(async () => {
+    emu = await startEmulator({ port: 0, seed: 18, projects: 2, runs: 60, ...TEST_KEYS });
+  });
+  afterAll(async () => {
+    await emu.close();
+    tmp.cleanup();
+  });
+
+  const envFor = (name: string, port: number): Record<string, string> => ({
+    MODELLAB_BASE_URL: emu.url,
+    DD_API_KEY: TEST_KEYS.apiKey,
+    DD_APP_KEY: TEST_KEYS.appKey,
+    MODELLAB_DB: join(tmp.dir, name, 'mirror.db'),
+    MODELLAB_SNAPSHOT_DIR: join(tmp.dir, name, 'snapshots'),
+    MODELLAB_SNAPSHOT_SCHEDULE: 'off',
+    MODELLAB_HTTP_PORT: String(port),
+  });
+
+  it('item 1: a daemon whose HTTP port is taken exits at once with code 2 and the message, having run no pass', async () => {
+    const { server, port } = await listen();
+    try {
+      const env = envFor('port-taken', port);
+      const r = await collect(spawnBuiltCli(['daemon', '--schedule', '*/1 * * * * *'], env));
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n').pop()).toBe(
+        `error [http_listen]: cannot listen on 127.0.0.1:${port} (EADDRINUSE): set MODELLAB_HTTP_PORT to a free port, or 0 to turn the listener off`,
+      );
+      expect(queryAll(env['MODELLAB_DB']!, 'SELECT id FROM sync_runs')).toEqual([]);
+      expect(emu.world.stats().total).toBe(0);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  }, 30_000);
+
+  it('item 2: SIGTERM to `npm start` (the documented way to run the daemon) stops the daemon itself', async () => {
+    const port = await freePort();
+    const env = envFor('npm-start', port);
+    const npm = spawn('npm', ['start', '--silent', '--', '--schedule', '*/1 * * * * *'], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const npmExit = collect(npm as ChildProcess);
+    let daemonPid: number | undefined;
+    try {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, '/healthz 200');
+      daemonPid = queryAll<{ pid: number }>(env['MODELLAB_DB']!, 'SELECT pid FROM sync_runs ORDER BY id LIMIT 1')[0]!.pid;
+      expect(alive(daemonPid)).toBe(true);
+      npm.kill('SIGTERM');
+      const r = await npmExit;
+      expect(r.stderr).toContain('daemon stopped');
+      await waitFor(() => !alive(daemonPid!), 'the daemon process to exit', 15_000);
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    } finally {
+      if (daemonPid !== undefined && alive(daemonPid)) process.kill(daemonPid, 'SIGKILL');
+      if (npm.exitCode === null) npm.kill('SIGKILL');
+    }
+  }, 60_000);
+});
