@@ -2,7 +2,7 @@
 // argv → config → context → command → exit code.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { exitCodeFor, formatError } from './cli/errors.js';
+import { exitCodeFor, formatError, formatUsageError } from './cli/errors.js';
 import { registerCommands } from './cli/index.js';
 
 // src/cli.ts and dist/cli.js both sit one level below the package root.
@@ -12,7 +12,13 @@ const program = new Command('modellab-mirror')
   .description('A local-first mirror of the Datadog Model Lab API in SQLite')
   .version(version, '-V, --version', 'print the version and exit')
   .exitOverride()
-  .showHelpAfterError();
+  // Usage errors are printed below as one line; help itself still goes through commander.
+  .configureOutput({ outputError: () => {} });
+// The subcommand being parsed, so that a usage error can point at its --help.
+let current: Command = program;
+program.hook('preSubcommand', (_program, sub) => {
+  current = sub;
+});
 registerCommands(program);
 
 try {
@@ -20,9 +26,16 @@ try {
 } catch (err) {
   if (err instanceof CommanderError) {
     // Help and --version exit 0; every usage error (unknown command or option, missing argument) exits 2.
+    if (err.exitCode !== 0 && err.code !== 'commander.help' && err.code !== 'commander.helpDisplayed') console.error(formatUsageError(err.message, commandPath(current)));
     process.exitCode = err.exitCode === 0 ? 0 : 2;
   } else {
     console.error(formatError(err));
     process.exitCode = exitCodeFor(err);
   }
+}
+
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
 }

@@ -16,3 +16,18 @@ export function exitCodeFor(err: unknown): number {
   if (typeof own === 'number') return own;
   return err instanceof Error && 'code' in err && BAD_INPUT_CODES.has(String((err as { code: unknown }).code)) ? 2 : 1;
 }
+
+/**
+ * One line for a usage error: commander's message (`error: unknown option '--limt'` and its
+ * `(Did you mean --limit?)` on the next line) as `error [usage]: … (did you mean --limit?); see `command --help``.
+ */
+export function formatUsageError(message: string, command: string): string {
+  const text = message
+    .replace(/^error:\s*/i, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ')
+    .replace(/\(Did you mean/g, '(did you mean');
+  return `error [usage]: ${text}; see \`${command} --help\``;
+}

@@ -4,6 +4,7 @@ import { createContext } from '../../context.js';
 import { createLogger } from '../../logger.js';
 import { createProgressBar } from '../../render/progress.js';
 import { runSync, SyncInterruptedError, type SyncResult } from '../../sync/index.js';
+import { resolveProjectNames, splitProjectSpecs } from './project-names.js';
 
 /** Adds `sync [--full] [--project ID…]`. */
 export function registerSyncCommand(program: Command): void {
@@ -12,7 +13,7 @@ export function registerSyncCommand(program: Command): void {
     .description('pull projects, runs, metric summaries and artifact listings into the SQLite mirror')
     .option('--full', 'a full pass (everything, plus removals); the default is incremental once a full pass has succeeded')
     .option('--incremental', 'an incremental pass (runs a full one first if none has succeeded yet)')
-    .option('--project <id...>', 'limit the pass to these projects (space or comma separated, repeatable)')
+    .option('--project <id|name...>', 'limit the pass to these projects: ids or exact names (space or comma separated, repeatable)')
     .option('--db <path>', 'the mirror database (default: $MODELLAB_DB or ./data/mirror.db)')
     .option('--artifacts <policy>', 'run artifact listings: all | finished | changed | none (default: $MODELLAB_ARTIFACTS or all)')
     .option('--artifact-depth <n>', 'directory levels to descend in run artifact listings (default 3)')
@@ -22,7 +23,8 @@ export function registerSyncCommand(program: Command): void {
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
     .option('--json', 'print the result as one JSON object instead of a sentence')
     .action(async (flags: ConfigFlags & { json?: boolean }) => {
-      const config = loadConfig(process.env, flags);
+      const projects = splitProjectSpecs(flags.project ?? []);
+      const config = loadConfig(process.env, { ...flags, project: projects.ids });
       const tty = process.stderr.isTTY === true;
       // On a terminal the progress bar speaks; logs below warn would tear it.
       const log = createLogger(tty && !flags.logLevel ? 'warn' : config.logLevel);
@@ -33,7 +35,9 @@ export function registerSyncCommand(program: Command): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
-        const result = await runSync({ store: ctx.store, client: ctx.client, log, ...(progress ? { progress } : {}) }, config.sync, abort.signal);
+        const named = projects.names.length > 0 ? await resolveProjectNames(ctx.store, ctx.client, projects.names) : [];
+        const sync = named.length > 0 ? { ...config.sync, projectIds: [...new Set([...config.sync.projectIds, ...named])] } : config.sync;
+        const result = await runSync({ store: ctx.store, client: ctx.client, log, ...(progress ? { progress } : {}) }, sync, abort.signal);
         progress?.stop();
         const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
         console.log(flags.json ? JSON.stringify({ ...result, maxRssMb }) : summarize(result));

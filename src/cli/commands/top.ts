@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { chooseDirection, QueryError, rankRuns, resolveProjects, LEADERBOARD_STATS } from '../../query/index.js';
 import { projectRow } from '../../render/index.js';
 import { addReadOptions, readCount, runReadCommand, type ReadFlags } from './reading.js';
@@ -12,6 +12,7 @@ interface TopFlags extends ReadFlags {
   status?: string[];
   where?: string;
   groupBy?: string;
+  limit?: string;
   n?: string;
   columns?: string[];
   includeDeleted?: boolean;
@@ -31,7 +32,8 @@ export function registerTopCommand(program: Command): void {
       .option('--status <status...>', 'only runs in these statuses')
       .option('--where <expression>', 'a --where filter, as for `runs`')
       .option('--group-by <param>', 'the best run for each value of this param (or params.X, tags.X, status, …)')
-      .option('-n, --n <n>', 'how many runs (or groups)', '10')
+      .option('-n, --limit <n>', 'how many runs (or groups)', '10')
+      .addOption(new Option('--n <n>', 'the old name of --limit').hideHelp())
       .option('--columns <fields...>', 'extra fields to show, e.g. params.learning_rate')
       .option('--include-deleted', 'include runs soft-deleted in Model Lab'),
   ).action((flags: TopFlags) =>
@@ -48,7 +50,7 @@ export function registerTopCommand(program: Command): void {
         statuses: (flags.status ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
         ...(flags.where !== undefined ? { where: flags.where } : {}),
         ...(flags.groupBy !== undefined ? { groupBy: flags.groupBy } : {}),
-        limit: readCount('-n', flags.n, 10),
+        limit: readCount('--limit', flags.n ?? flags.limit, 10),
         ...(flags.columns ? { columns: flags.columns } : {}),
         includeDeleted: flags.includeDeleted ?? false,
         now,

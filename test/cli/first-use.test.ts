@@ -1,0 +1,139 @@
+// What a new user trips over with the built CLI (issue 18): usage errors, flags that mean the same everywhere.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { runBuiltCli } from '../helpers/cli.js';
+import { queryAll } from '../helpers/db.js';
+import { TEST_KEYS } from '../helpers/mirror.js';
+import { tempDirs } from '../helpers/tmp.js';
+import { buildFixtureMirror } from '../query/fixture.js';
+
+const newDir = tempDirs();
+
+function fixtureDb(): string {
+  const path = join(newDir(), 'mirror.db');
+  buildFixtureMirror(path);
+  return path;
+}
+
+/** stdout of a --json answer (exit 0 asserted). */
+async function json<T = Record<string, unknown>>(args: string[], env: Record<string, string> = {}): Promise<T> {
+  const r = await runBuiltCli([...args, '--json'], env);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as T;
+}
+
+describe('item 8: a usage error is one line with the suggestion and a pointer to --help (exit 2)', () => {
+  it('an unknown option of a command: its did-you-mean and `modellab-mirror top --help`', async () => {
+    const r = await runBuiltCli(['top', '--metric', 'accuracy', '--limt', '3', '--db', fixtureDb()]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("error [usage]: unknown option '--limt' (did you mean --limit?); see `modellab-mirror top --help`\n");
+  });
+
+  it('an unknown command, a missing argument and a missing required option', async () => {
+    const unknown = await runBuiltCli(['tpo']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe("error [usage]: unknown command 'tpo' (did you mean top?); see `modellab-mirror --help`\n");
+    const missing = await runBuiltCli(['compare']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe("error [usage]: missing required argument 'runs'; see `modellab-mirror compare --help`\n");
+    const required = await runBuiltCli(['top']);
+    expect(required.code).toBe(2);
+    expect(required.stderr).toBe("error [usage]: required option '--metric <key>' not specified; see `modellab-mirror top --help`\n");
+  });
+
+  it('--help still prints the help (exit 0)', async () => {
+    const r = await runBuiltCli(['top', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: modellab-mirror top [options]');
+  });
+});
+
+describe('item 7: one flag name for one meaning', () => {
+  it('top takes --limit like every other command, and -n still works', async () => {
+    const db = fixtureDb();
+    const limited = await json<{ rows: Array<{ run_id: number }> }>(['top', '--metric', 'accuracy', '--limit', '1', '--db', db]);
+    expect(limited.rows.map((r) => r.run_id)).toEqual([1]);
+    const short = await json<{ rows: Array<{ run_id: number }> }>(['top', '--metric', 'accuracy', '-n', '2', '--db', db]);
+    expect(short.rows.map((r) => r.run_id)).toEqual([1, 3]);
+  });
+
+  it('top and tree --stat take stddev and count', async () => {
+    const db = fixtureDb();
+    const count = await json<{ stat: string; rows: Array<{ run_id: number; value: number }> }>(['top', '--metric', 'accuracy', '--stat', 'count', '--db', db]);
+    expect(count.rows.map((r) => [r.run_id, r.value])).toEqual([[1, 100], [3, 50], [2, 10]]);
+    const spread = await json<{ rows: Array<{ run_id: number; value: number }> }>(['top', '--metric', 'accuracy', '--stat', 'stddev', '--asc', '--db', db]);
+    expect(spread.rows.map((r) => [r.run_id, r.value])).toEqual([[2, 0.05], [1, 0.1], [3, 0.1]]);
+    const tree = await json<{ stat: string; roots: Array<{ id: number; best_child: number | null }> }>(['tree', '--metric', 'accuracy', '--stat', 'count', '--db', db]);
+    expect(tree.stat).toBe('count');
+    expect(tree.roots.map((r) => [r.id, r.best_child])).toEqual([[1, 3]]);
+  });
+
+  it('health --include-deleted counts soft-deleted runs that are stuck', async () => {
+    const db = fixtureDb();
+    const sqlite = new Database(db);
+    sqlite
+      .prepare(
+        `INSERT INTO runs (id, project_id, name, description, status, has_children, is_pinned, mlflow_artifact_location, created_at, started_at, updated_at, deleted_at, first_seen_at, last_synced_at, raw_json)
+         VALUES (8, 2, 'deleted-but-running', '', 'running', 0, 0, '', '2026-05-01T00:00:00.000000Z', '2026-05-01T00:00:00.000000Z', '2026-05-01T00:00:00.000000Z', '2026-05-02T00:00:00.000000Z', '2026-05-01T00:00:00.000000Z', '2026-05-01T00:00:00.000000Z', '{}')`,
+      )
+      .run();
+    sqlite.close();
+    const without = await json<{ stuck: { runs: Array<{ id: number }> } }>(['health', '--stuck-after', '30m', '--db', db]);
+    expect(without.stuck.runs.map((r) => r.id)).toEqual([3]);
+    const withDeleted = await json<{ stuck: { runs: Array<{ id: number }> } }>(['health', '--stuck-after', '30m', '--include-deleted', '--db', db]);
+    expect(withDeleted.stuck.runs.map((r) => r.id)).toEqual([8, 3]);
+  });
+
+  it('--log-level loud names the flag; MODELLAB_LOG_LEVEL=loud names the variable', async () => {
+    const env = { DD_API_KEY: 'k', DD_APP_KEY: 'a', MODELLAB_DB: join(newDir(), 'm.db') };
+    const flag = await runBuiltCli(['sync', '--log-level', 'loud'], env);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/^error \[config_invalid\]: --log-level: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"\n$/);
+    const variable = await runBuiltCli(['sync'], { ...env, MODELLAB_LOG_LEVEL: 'loud' });
+    expect(variable.code).toBe(2);
+    expect(variable.stderr).toMatch(/^error \[config_invalid\]: MODELLAB_LOG_LEVEL: expected one of/);
+  });
+
+  it('export --file-format chooses the file format; export --format still works with a one-line notice', async () => {
+    const db = fixtureDb();
+    const out = newDir();
+    const r = await runBuiltCli(['export', '--file-format', 'csv', '--no-gzip', '--out', out, '--db', db, '--json'], { MODELLAB_LOG_LEVEL: 'warn' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect((JSON.parse(r.stdout) as { files: Array<{ name: string }> }).files.map((f) => f.name).sort()).toEqual(['project_artifacts.csv', 'projects.csv', 'run_artifacts.csv', 'runs.csv']);
+    const old = await runBuiltCli(['export', '--format', 'ndjson', '--out', out, '--db', db, '--json'], { MODELLAB_LOG_LEVEL: 'warn' });
+    expect(old.code, old.stderr).toBe(0);
+    expect(old.stderr).toBe('warning: export --format is deprecated, use --file-format (elsewhere --format chooses how answers are shown)\n');
+    expect((JSON.parse(old.stdout) as { files: Array<{ name: string }> }).files.map((f) => f.name)).toContain('runs.ndjson.gz');
+    expect(readdirSync(out).filter((n) => n.startsWith('export-'))).toHaveLength(2);
+    const bad = await runBuiltCli(['export', '--file-format', 'xlsx', '--out', out, '--db', db]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error \[config_invalid\]: --file-format: expected formats from/);
+  });
+
+  describe('sync --project takes names as the offline commands do', () => {
+    let emu: RunningEmulator;
+    beforeAll(async () => {
+      emu = await startEmulator({ port: 0, seed: 7, projects: 3, runs: 90, ...TEST_KEYS });
+    });
+    afterAll(async () => {
+      await emu.close();
+    });
+
+    it('a name is looked up in the mirror, or upstream on a new mirror; an unknown name exits 2', async () => {
+      const target = emu.world.getProject(2)!;
+      const env = { MODELLAB_BASE_URL: emu.url, DD_API_KEY: TEST_KEYS.apiKey, DD_APP_KEY: TEST_KEYS.appKey, MODELLAB_DB: join(newDir(), 'm.db'), MODELLAB_LOG_LEVEL: 'warn' };
+      const r = await runBuiltCli(['sync', '--project', target.attributes.name, '--json'], env);
+      expect(r.code, r.stderr).toBe(0);
+      const projects = queryAll<{ project_id: number }>(env.MODELLAB_DB, 'SELECT DISTINCT project_id FROM runs');
+      expect(projects).toEqual([{ project_id: 2 }]);
+      const unknown = await runBuiltCli(['sync', '--project', 'no-such-project'], env);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr.trim()).toBe('error [config_invalid]: --project no-such-project: no project of that name in the mirror or in Model Lab; pass an id or an exact name');
+    });
+  });
+});
