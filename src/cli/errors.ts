@@ -28,6 +28,7 @@ export function formatUsageError(message: string, command: string): string {
     .map((line) => line.trim())
     .filter(Boolean)
     .join(' ')
-    .replace(/\(Did you mean/g, '(did you mean');
+    .replace(/\(Did you mean/g, '(did you mean')
+    .replace(/\.$/, '');
   return `error [usage]: ${text}; see \`${command} --help\``;
 }

@@ -18,3 +18,5 @@ export { diffMirrors, type MirrorDiff, type EntityDiff } from './mirror-diff.js'
 export { readRunTree, type RunTree, type TreeNode, type TreeQuery } from './run-tree.js';
 export { readHealth, type HealthReport, type HealthQuery } from './health.js';
 export { parseDuration } from './time.js';
+export { checkNames, closestNames, describeUnknownName, type NameUse, type UnknownName, type NameKind } from './known-names.js';
+export { listKeys, KEY_KINDS, type KeyKind, type KeyCount } from './keys.js';

@@ -137,3 +137,77 @@ describe('item 7: one flag name for one meaning', () => {
     });
   });
 });
+
+describe('item 3: a name the mirror has never seen is said, with the closest known names', () => {
+  const lines = (stderr: string): string[] => stderr.split('\n').filter((l) => l !== '' && !l.startsWith('mirror ') && !l.includes('MODELLAB_STALE_AFTER'));
+
+  it('top --metric acc: nothing can match, exit 2 naming the closest metric', async () => {
+    const r = await runBuiltCli(['top', '--metric', 'acc', '--db', fixtureDb()]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(lines(r.stderr)).toEqual(["error [unknown_name]: no metric 'acc'; did you mean accuracy? — nothing can match (`modellab-mirror keys` lists the keys the mirror holds)"]);
+  });
+
+  it('runs --status runing: exit 2 when it is the only status, a warning when another status can match', async () => {
+    const db = fixtureDb();
+    const only = await runBuiltCli(['runs', '--status', 'runing', '--db', db]);
+    expect(only.code).toBe(2);
+    expect(lines(only.stderr)).toEqual(["error [unknown_name]: no status 'runing'; did you mean running? — nothing can match"]);
+    const mixed = await runBuiltCli(['runs', '--status', 'runing,completed', '--db', db, '--json']);
+    expect(mixed.code).toBe(0);
+    expect(lines(mixed.stderr)).toEqual(["warning: no status 'runing'; did you mean running?"]);
+    const answer = JSON.parse(mixed.stdout) as { runs: Array<{ id: number }>; warnings: string[] };
+    expect(answer.runs.map((r) => r.id)).toEqual([1]);
+    expect(answer.warnings).toEqual(["no status 'runing'; did you mean running?"]);
+    // A documented status no run has yet is a real, empty answer; MLflow's FINISHED means completed.
+    const paused = await runBuiltCli(['runs', '--status', 'paused', '--db', db]);
+    expect(paused.code).toBe(0);
+    expect(lines(paused.stderr)).toEqual([]);
+    const mlflow = await runBuiltCli(['runs', '--where', "status = 'FINISHED'", '--db', db]);
+    expect(lines(mlflow.stderr)).toEqual([]);
+  });
+
+  it('--where on a misspelt key: exit 2 when every way of matching needs it, a warning otherwise', async () => {
+    const db = fixtureDb();
+    const typo = await runBuiltCli(['runs', '--where', 'metrics.acuracy > 0.9', '--db', db]);
+    expect(typo.code).toBe(2);
+    expect(lines(typo.stderr)).toEqual(["error [unknown_name]: no metric 'acuracy'; did you mean accuracy? — nothing can match (`modellab-mirror keys` lists the keys the mirror holds)"]);
+    const either = await runBuiltCli(['runs', '--where', "params.optimiser = 'adam' OR status = 'failed'", '--db', db, '--json']);
+    expect(either.code).toBe(0);
+    expect(lines(either.stderr)).toEqual(["warning: no param 'optimiser'; did you mean optimizer?"]);
+    expect((JSON.parse(either.stdout) as { runs: Array<{ id: number }> }).runs.map((r) => r.id)).toEqual([2]);
+    const absent = await runBuiltCli(['runs', '--where', 'tags.teem IS NULL', '--db', db]);
+    expect(absent.code).toBe(0);
+    expect(lines(absent.stderr)).toEqual(["warning: no tag 'teem'; did you mean team?"]);
+  });
+
+  it('changes --since 999: no such pass, exit 2', async () => {
+    const r = await runBuiltCli(['changes', '--since', '999', '--db', fixtureDb()]);
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual(['error [bad_argument]: --since 999: no pass #999 in the mirror (the last is #1); pass a pass id, a duration (24h) or an ISO time']);
+  });
+
+  it('keys lists the keys with how many runs carry them, by --kind and --project, in every format', async () => {
+    const db = fixtureDb();
+    const all = await json<{ keys: Array<{ kind: string; key: string; runs: number }> }>(['keys', '--db', db]);
+    expect(all.keys).toEqual([
+      { kind: 'metric', key: 'accuracy', runs: 4 },
+      { kind: 'metric', key: 'loss', runs: 2 },
+      { kind: 'metric', key: 'f1', runs: 1 },
+      { kind: 'param', key: 'learning_rate', runs: 5 },
+      { kind: 'param', key: 'optimizer', runs: 5 },
+      { kind: 'param', key: 'batch_size', runs: 3 },
+      { kind: 'param', key: 'data.path', runs: 1 },
+      { kind: 'tag', key: 'team', runs: 5 },
+      { kind: 'tag', key: 'env', runs: 2 },
+      { kind: 'tag', key: 'note', runs: 1 },
+    ]);
+    const params = await json<{ keys: Array<{ key: string; runs: number }> }>(['keys', '--kind', 'param', '--project', 'nlp', '--db', db]);
+    expect(params.keys.map((k) => [k.key, k.runs])).toEqual([['learning_rate', 2], ['optimizer', 2]]);
+    const csv = await runBuiltCli(['keys', '--kind', 'tag', '--format', 'csv', '--db', db]);
+    expect(csv.stdout.split(/\r?\n/).filter(Boolean)).toEqual(['kind,key,runs', 'tag,team,5', 'tag,env,2', 'tag,note,1']);
+    const bad = await runBuiltCli(['keys', '--kind', 'metrix', '--db', db]);
+    expect(bad.code).toBe(2);
+    expect(lines(bad.stderr)).toEqual(['error [bad_argument]: --kind: expected metric, param, tag, got "metrix"']);
+  });
+});

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { chooseDirection, QueryError, rankRuns, resolveProjects, LEADERBOARD_STATS } from '../../query/index.js';
+import { checkNames, chooseDirection, QueryError, rankRuns, resolveProjects, LEADERBOARD_STATS } from '../../query/index.js';
 import { projectRow } from '../../render/index.js';
 import { addReadOptions, readCount, runReadCommand, type ReadFlags } from './reading.js';
 
@@ -40,6 +40,16 @@ export function registerTopCommand(program: Command): void {
     runReadCommand(flags, ({ store, now }) => {
       const metric = flags.metric ?? '';
       if (metric.trim() === '') throw new QueryError('bad_argument', '--metric: expected a metric key such as accuracy');
+      const statuses = (flags.status ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+      const warnings = checkNames(store, {
+        metric,
+        statuses,
+        ...(flags.where !== undefined ? { where: flags.where } : {}),
+        fields: [
+          ...(flags.groupBy !== undefined ? [/^[a-z]+\./i.test(flags.groupBy) ? flags.groupBy : `params.${flags.groupBy}`] : []),
+          ...(flags.columns ?? []).flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean),
+        ],
+      });
       const direction = chooseDirection(metric, flags);
       const stat = (flags.stat ?? 'latest').toLowerCase() as (typeof LEADERBOARD_STATS)[number];
       const result = rankRuns(store, {
@@ -47,7 +57,7 @@ export function registerTopCommand(program: Command): void {
         stat,
         direction,
         projectIds: resolveProjects(store, flags.project ?? []),
-        statuses: (flags.status ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
+        statuses,
         ...(flags.where !== undefined ? { where: flags.where } : {}),
         ...(flags.groupBy !== undefined ? { groupBy: flags.groupBy } : {}),
         limit: readCount('--limit', flags.n ?? flags.limit, 10),
@@ -64,6 +74,7 @@ export function registerTopCommand(program: Command): void {
           rows: result.rows.map((r) => projectRow(r, result.columns)),
         },
         sections: [{ name: 'top', title, rows: result }],
+        warnings,
       };
     }),
   );
