@@ -11,6 +11,7 @@ import { collectMetrics, countRows, findLatestOutputs, readPassTotals, type Late
 import { EXPOSITION_CONTENT_TYPE, formatExposition } from './prometheus.js';
 import { runSnapshotJob, type CliCommand } from './snapshot-job.js';
 import { DaemonState } from './state.js';
+import { DAEMON_HEARTBEAT_MS, recordDaemon } from './liveness.js';
 
 /** When the daemon syncs. */
 export interface Schedule {
@@ -138,6 +139,7 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
   const pass = async (mode: SyncOptions['mode']): Promise<void> => {
     if (signal.aborted) return;
     state.running = true;
+    heartbeat();
     try {
       const result = await runSync({ store: deps.store, client: deps.client, log: deps.log }, { ...config.sync, mode }, signal);
       state.consecutiveFailures = 0;
@@ -168,6 +170,7 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
       // Every pass that ends (succeeded, failed or interrupted) is a sync_runs row; retention runs in snapshot jobs only.
       refreshTotals();
       refreshOutputs();
+      if (!signal.aborted) heartbeat();
     }
   };
   const trigger = (mode: 'auto' | 'full'): void => {
@@ -195,6 +198,24 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
     const next = passTasks.map((t) => t.getNextRun()).filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
     return next && state.notBefore && next < state.notBefore ? state.notBefore : next;
   };
+
+  const startedAt = now().toISOString();
+  let httpUrl: string | null = null;
+  const heartbeat = (stoppedAt: string | null = null): void =>
+    recordDaemon(
+      deps.store,
+      {
+        started_at: startedAt,
+        heartbeat_at: now().toISOString(),
+        stopped_at: stoppedAt,
+        schedules: { incremental: schedule.incremental, full: schedule.full, snapshot: snapshots.schedule },
+        http: httpUrl,
+        scheduling: state.scheduling(now()),
+        pass_running: state.running,
+        next_pass_at: state.stopped ? null : (nextPassAt()?.toISOString() ?? null),
+      },
+      (err) => log.warn({ err }, 'could not record the daemon heartbeat in sync_state'),
+    );
 
   refreshTotals();
   refreshOutputs();
@@ -231,6 +252,7 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
       reader.close();
       throw err;
     }
+    httpUrl = http.url;
     deps.onListening?.(http.url);
   }
   cron.setLogger({
@@ -258,6 +280,9 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
     },
     'daemon started',
   );
+  heartbeat();
+  const heartbeats = setInterval(() => heartbeat(), DAEMON_HEARTBEAT_MS);
+  heartbeats.unref();
   if (schedule.runAtStart) trigger('auto');
 
   await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
@@ -265,6 +290,8 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
   await running;
   await snapshotJob;
   await http?.close();
+  clearInterval(heartbeats);
+  heartbeat(now().toISOString());
   reader.close();
   log.info('daemon stopped');
 }

@@ -107,3 +107,58 @@ describe('the daemon process (issue 18)', () => {
     }
   }, 60_000);
 });
+
+describe('item 5: status shows the running daemon, its schedules and its liveness', () => {
+  let emu: RunningEmulator;
+  const tmp = tmpDir();
+  beforeAll(async () => {
+    emu = await startEmulator({ port: 0, seed: 19, projects: 2, runs: 40, ...TEST_KEYS });
+  });
+  afterAll(async () => {
+    await emu.close();
+    tmp.cleanup();
+  });
+
+  it("while the daemon runs, status reads its schedules (not the configured ones) and says it is alive; after SIGTERM, that it stopped", async () => {
+    const port = await freePort();
+    const db = join(tmp.dir, 'mirror.db');
+    const env = { MODELLAB_BASE_URL: emu.url, DD_API_KEY: TEST_KEYS.apiKey, DD_APP_KEY: TEST_KEYS.appKey, MODELLAB_DB: db, MODELLAB_SNAPSHOT_SCHEDULE: 'off', MODELLAB_HTTP_PORT: String(port) };
+    const child = spawnBuiltCli(['daemon', '--schedule', '*/10 * * * * *', '--full-schedule', '0 4 * * *'], env);
+    const exited = collect(child);
+    // status runs with a bare environment: its own configuration would say */15 * * * * and 0 3 * * *.
+    interface StatusJson {
+      service: {
+        schedules_from: string;
+        daemon: { state: string; record: Record<string, unknown> };
+        schedules: Array<{ job: string; schedule: string }>;
+      };
+    }
+    const status = async (): Promise<{ code: number | null; json: StatusJson; text: string }> => {
+      const j = await collect(spawnBuiltCli(['status', '--db', db, '--json']));
+      const t = await collect(spawnBuiltCli(['status', '--db', db]));
+      return { code: j.code, json: JSON.parse(j.stdout) as StatusJson, text: t.stdout };
+    };
+    try {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, '/healthz 200');
+      const live = await status();
+      expect(live.code).toBe(0);
+      expect(live.json.service.schedules_from).toBe('daemon');
+      expect(live.json.service.daemon).toMatchObject({ state: 'running', record: { pid: child.pid, stopped_at: null, schedules: { incremental: '*/10 * * * * *', full: '0 4 * * *', snapshot: 'off' } } });
+      expect(live.json.service.schedules.map((j) => [j.job, j.schedule])).toEqual([
+        ['incremental', '*/10 * * * * *'],
+        ['full', '0 4 * * *'],
+        ['snapshot', 'off'],
+      ]);
+      expect(live.text).toMatch(new RegExp(`^daemon: running \\(pid ${child.pid} on .* since \\S+Z, heartbeat \\d+ s ago; .*\\); the schedules below are the running daemon's$`, 'm'));
+      expect(live.text).toMatch(/^next incremental: \S+Z \(\*\/10 \* \* \* \* \*\)$/m);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect((await exited).code).toBe(0);
+    const after = await status();
+    expect(after.json.service.schedules_from).toBe('config');
+    expect(after.json.service.daemon.state).toBe('stopped');
+    expect(after.json.service.schedules[0]).toMatchObject({ job: 'incremental', schedule: '*/15 * * * *' });
+    expect(after.text).toMatch(/^daemon: not running \(pid \d+ on .* stopped at \S+Z\); the schedules below are the configured ones$/m);
+  }, 60_000);
+});
