@@ -152,6 +152,8 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
       if (signal.aborted) return;
       const failure = { at: now(), code: errorCode(err), message: (err as Error).message };
       state.lastError = failure;
+      // Every failed pass counts (an authentication failure too), as /metrics counts them.
+      state.consecutiveFailures++;
       if (err instanceof AuthError) {
         state.stopped = failure;
         for (const task of passTasks) await task.stop();
@@ -161,7 +163,6 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
         );
         return;
       }
-      state.consecutiveFailures++;
       const delay = backoffDelay(state.consecutiveFailures, config.daemon.backoff.initialMs, config.daemon.backoff.maxMs);
       state.notBefore = new Date(now().getTime() + delay);
       log.error({ err, failures: state.consecutiveFailures, backoffMs: delay }, 'sync pass failed; backing off, the schedule resumes on its own');
@@ -217,6 +218,11 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
       (err) => log.warn({ err }, 'could not record the daemon heartbeat in sync_state'),
     );
 
+  // Failures in a row survive a restart, as the pass counters of /metrics (read from sync_runs) do.
+  state.consecutiveFailures = reader.sqlite
+    .prepare(`SELECT COUNT(*) FROM sync_runs WHERE status = 'failed' AND id > COALESCE((SELECT MAX(id) FROM sync_runs WHERE status = 'succeeded'), 0)`)
+    .pluck()
+    .get() as number;
   refreshTotals();
   refreshOutputs();
   let http: RunningHttpServer | null = null;

@@ -162,3 +162,55 @@ describe('item 5: status shows the running daemon, its schedules and its livenes
     expect(after.text).toMatch(/^daemon: not running \(pid \d+ on .* stopped at \S+Z\); the schedules below are the configured ones$/m);
   }, 60_000);
 });
+
+describe('item 10: quiet, truthful logs', () => {
+  let emu: RunningEmulator;
+  const tmp = tmpDir();
+  beforeAll(async () => {
+    emu = await startEmulator({ port: 0, seed: 20, projects: 2, runs: 300, latencyMs: 100, ...TEST_KEYS });
+  });
+  afterAll(async () => {
+    await emu.close();
+    tmp.cleanup();
+  });
+  const logLines = (stderr: string): Array<Record<string, unknown>> => stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('SIGTERM during a pass is logged at info, without a stack trace', async () => {
+    const db = join(tmp.dir, 'sigterm.db');
+    const env = { MODELLAB_BASE_URL: emu.url, DD_API_KEY: TEST_KEYS.apiKey, DD_APP_KEY: TEST_KEYS.appKey, MODELLAB_DB: db, MODELLAB_HTTP_PORT: '0', MODELLAB_CONCURRENCY: '1' };
+    const child = spawnBuiltCli(['daemon'], env);
+    const done = collect(child);
+    await waitFor(() => queryAll(db, `SELECT id FROM sync_runs WHERE status = 'running'`).length === 1, 'a running pass');
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(r.code).toBe(0);
+    expect(queryAll(db, 'SELECT status FROM sync_runs')).toEqual([{ status: 'interrupted' }]);
+    const lines = logLines(r.stderr);
+    expect(lines.filter((l) => (l['level'] as number) >= 50)).toEqual([]);
+    expect(r.stderr).not.toContain('"stack"');
+    expect(lines.some((l) => l['level'] === 30 && JSON.stringify(l).includes('interrupted by SIGTERM'))).toBe(true);
+  }, 60_000);
+
+  it('an authentication failure: a few lines without stack traces, and /healthz counts it as /metrics does', async () => {
+    const port = await freePort();
+    const db = join(tmp.dir, 'auth.db');
+    const env = { MODELLAB_BASE_URL: emu.url, DD_API_KEY: 'wrong-key-0000', DD_APP_KEY: TEST_KEYS.appKey, MODELLAB_DB: db, MODELLAB_HTTP_PORT: String(port) };
+    const child = spawnBuiltCli(['daemon'], env);
+    const done = collect(child);
+    try {
+      await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { scheduling: string }).scheduling === 'stopped', 'scheduling to stop');
+      const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { consecutive_failures: number };
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(/^modellab_mirror_passes_total\{kind="full",status="failed"\} 1$/m);
+      expect(metrics).toMatch(/^modellab_mirror_consecutive_failures 1$/m);
+      expect(health.consecutive_failures).toBe(1);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const r = await done;
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('"stack"');
+    expect(logLines(r.stderr).filter((l) => (l['level'] as number) >= 50)).toHaveLength(2);
+    expect(r.stderr).not.toContain('wrong-key-0000');
+  }, 60_000);
+});

@@ -211,3 +211,18 @@ describe('item 3: a name the mirror has never seen is said, with the closest kno
     expect(lines(bad.stderr)).toEqual(['error [bad_argument]: --kind: expected metric, param, tag, got "metrix"']);
   });
 });
+
+describe('item 10: export and snapshot print their result, with no log line mixed in', () => {
+  it('stderr stays empty when it is not a terminal (the default log level)', async () => {
+    const db = fixtureDb();
+    const out = newDir();
+    const exported = await runBuiltCli(['export', '--file-format', 'csv', '--out', out, '--db', db]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stderr).toBe('');
+    expect(exported.stdout).toMatch(/^export: .*export-\S+Z\n {2}runs\.csv\.gz: 6 rows, \d+ bytes\n/);
+    const snapshot = await runBuiltCli(['snapshot', '--out', newDir(), '--db', db]);
+    expect(snapshot.code, snapshot.stderr).toBe(0);
+    expect(snapshot.stderr).toBe('');
+    expect(snapshot.stdout).toMatch(/^snapshot: .*mirror-\S+Z\.sqlite \(\d+ bytes, sha256 [0-9a-f]{64}\)\nretention: kept 1, deleted 0\n$/);
+  });
+});
