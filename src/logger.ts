@@ -1,6 +1,10 @@
-import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type * as Pino from 'pino';
+import type { Logger } from 'pino';
+import type PinoPretty from 'pino-pretty';
 import type { Config, LogLevel } from './config/index.js';
+
+const require = createRequire(import.meta.url);
 
 // Belt and braces: keys are Secrets (they print as [redacted]), and header-shaped fields are censored too.
 const REDACT = ['apiKey', 'appKey', '*.apiKey', '*.appKey', 'headers["dd-api-key"]', 'headers["dd-application-key"]', '*.headers["dd-api-key"]', '*.headers["dd-application-key"]'];
@@ -17,6 +21,8 @@ export interface LoggerOptions {
  * pipelines, or compact coloured lines (pino-pretty, in-process and synchronous) when a person is reading.
  */
 export function createLogger(level: LogLevel, destination: number = 2, options: LoggerOptions = {}): Logger {
+  // Required here, not at start: offline answers create no logger and do not pay for pino (~50 ms).
+  const { pino } = require('pino') as typeof Pino;
   const base = {
     level,
     base: { pid: process.pid },
@@ -28,6 +34,7 @@ export function createLogger(level: LogLevel, destination: number = 2, options: 
   const format = options.format ?? 'auto';
   const tty = destination === 2 ? process.stderr.isTTY === true : destination === 1 ? process.stdout.isTTY === true : false;
   if (format === 'pretty' || (format === 'auto' && tty)) {
+    const pretty = require('pino-pretty') as typeof PinoPretty;
     const stream = pretty({
       destination,
       sync: true,
@@ -49,6 +56,7 @@ export function createConfiguredLogger(config: Pick<Config, 'logLevel' | 'logFor
 // An error of one of our families (a stable string `code`: auth, network, interrupted, …) is an expected
 // failure whose message says what to do: its stack trace is noise. Anything else keeps its stack.
 function serializeError(err: unknown): unknown {
+  const { pino } = require('pino') as typeof Pino;
   const out = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown> | undefined;
   if (out && typeof out === 'object' && typeof (err as { code?: unknown }).code === 'string') delete out['stack'];
   return out;

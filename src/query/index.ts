@@ -1,6 +1,6 @@
 // Public entry of offline queries over the mirror.
 export {
-  runsByStatusPerProject, topRunsByMetric, summarizeChanges, listChanges,
+  runsByStatusPerProject, topRunsByMetric, summarizeChanges, listChanges, readSamePassUpdates,
   type StatusCount, type RankedRun, type ChangeSummary, type ChangeRow,
 } from './reports.js';
 export { readMirrorStatus, readServiceStatus, readDaemonStatus, type MirrorStatus, type ServiceStatus, type DaemonStatus } from './status.js';

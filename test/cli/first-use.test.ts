@@ -226,3 +226,34 @@ describe('item 10: export and snapshot print their result, with no log line mixe
     expect(snapshot.stdout).toMatch(/^snapshot: .*mirror-\S+Z\.sqlite \(\d+ bytes, sha256 [0-9a-f]{64}\)\nretention: kept 1, deleted 0\n$/);
   });
 });
+
+describe('items 4 and 12: the demo is recent and consistent, and its counts add up', () => {
+  it('health finds nothing stuck and no run that took years; the first pass explains its updates; changes adds up', async () => {
+    const db = join(newDir(), 'demo.db');
+    const started = Date.now();
+    const demo = await runBuiltCli(['demo', '--db', db, '--runs', '800', '--projects', '6']);
+    expect(demo.code, demo.stderr).toBe(0);
+
+    // Item 4: the history ends now, runs last hours, and only recent runs are still in progress.
+    const [span] = queryAll<{ oldest: string; newest: string; longest: number }>(db, 'SELECT MIN(created_at) AS oldest, MAX(updated_at) AS newest, MAX(duration) AS longest FROM runs');
+    expect(Date.parse(span!.oldest)).toBeGreaterThan(started - 2 * 365 * 86_400_000);
+    expect(Date.parse(span!.newest)).toBeGreaterThanOrEqual(started - 60_000);
+    expect(span!.longest).toBeLessThan(86_400);
+    const oldInProgress = queryAll(db, `SELECT id FROM runs WHERE status IN ('running', 'pending', 'unresponsive', 'paused') AND created_at < ?`, new Date(started - 2 * 86_400_000).toISOString());
+    expect(oldInProgress).toEqual([]);
+    const health = await json<{ stuck: { total: number }; duration_outliers: Array<{ duration: number }> }>(['health', '--db', db]);
+    expect(health.stuck.total).toBe(0);
+    for (const o of health.duration_outliers) expect(o.duration).toBeLessThan(86_400);
+
+    // Item 12: inserted are the rows the first pass made; its updates are said to complete rows it inserted itself.
+    const full = /full sync #1 succeeded in [\d.]+s: (\d+) inserted, (\d+) updated, 0 removed; .*; (\d+) of the (\d+) updates completed rows inserted earlier in this same pass \(parent_run_id/.exec(demo.stdout);
+    expect(full, demo.stdout).not.toBeNull();
+    expect(Number(full![1])).toBe(806);
+    expect(Number(full![3])).toBe(Number(full![2]));
+    expect(Number(full![4])).toBe(Number(full![2]));
+    const changes = await runBuiltCli(['changes', '--db', db]);
+    const head = /^changes since the last successful pass \(#2\): (\d+) journal entries \((\d+) created, (\d+) updated, (\d+) removed; the updates changed: .*, one update counted under each kind it changed\)$/m.exec(changes.stdout);
+    expect(head, changes.stdout).not.toBeNull();
+    expect(Number(head![2]) + Number(head![3]) + Number(head![4])).toBe(Number(head![1]));
+  }, 120_000);
+});

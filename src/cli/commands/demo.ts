@@ -1,15 +1,16 @@
 import { rmSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import pino from 'pino';
+import type { Logger } from 'pino';
 import { createClient } from '../../api/index.js';
-import { startEmulator, type World } from '../../emulator/index.js';
-import { listChanges, runsByStatusPerProject, summarizeChanges, topRunsByMetric } from '../../query/index.js';
+import type { World } from '../../emulator/index.js';
+import { listChanges, readSamePassUpdates, runsByStatusPerProject, summarizeChanges, topRunsByMetric } from '../../query/index.js';
 import { createProgressBar } from '../../render/progress.js';
 import { formatTable } from '../../render/table.js';
 import { isDemoMirror, markDemoMirror, openStore, StoreError, type Store } from '../../store/index.js';
 import { ConfigError } from '../../config/index.js';
 import { DEFAULT_SYNC_OPTIONS, runSync, type SyncResult } from '../../sync/index.js';
 import { summarize } from './sync.js';
+import { createLogger } from '../../logger.js';
 
 interface DemoFlags {
   db: string;
@@ -33,8 +34,12 @@ async function runDemo(flags: DemoFlags): Promise<void> {
   const projects = readCount('--projects', flags.projects, 1);
   // Checked before anything starts: a refusal must leave no emulator running and no file touched.
   clearDemoDb(flags.db);
-  const emulator = await startEmulator({ port: 0, seed: 2026, runs, projects });
-  const log = pino({ level: 'warn' }, pino.destination(2));
+  // Loaded here, not at start: only the demo (and the emulator command) pays for the emulator.
+  const { startEmulator } = await import('../../emulator/index.js');
+  // A recent, consistent history: it ends now and only runs of the last day are still in progress, so that
+  // health, durations and changes read as they would in a live lab.
+  const emulator = await startEmulator({ port: 0, seed: 2026, runs, projects, timeline: { endMs: Date.now(), activeWithinMs: 24 * 3600_000 } });
+  const log = createLogger('warn', 2, { format: 'json' });
   const client = createClient({ baseUrl: emulator.url, apiKey: 'demo', appKey: 'demo', logger: log, queue: { concurrency: 16 } });
   let store: Store | undefined;
   try {
@@ -43,7 +48,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     console.log(`Model Lab API emulator on ${emulator.url}: ${projects} projects, ${runs} runs (seeded, no Datadog account needed)\n`);
     console.log(`1. Full pass into ${flags.db}`);
     const full = await syncWithProgress(store, client, log);
-    console.log(`   ${summarize(full)}\n`);
+    console.log(`   ${summarize(full, readSamePassUpdates(store, full.syncId))}\n`);
 
     console.log('2. Offline answers from the mirror (no API calls)\n');
     console.log('Runs by status, for the 6 largest projects:');
@@ -56,7 +61,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     const activity = simulateActivity(emulator.world);
     console.log(`3. Meanwhile upstream: ${activity}`);
     const incremental = await syncWithProgress(store, client, log);
-    console.log(`   ${summarize(incremental)}\n`);
+    console.log(`   ${summarize(incremental, readSamePassUpdates(store, incremental.syncId))}\n`);
     console.log('What the incremental pass changed (the `changes` journal):');
     console.log(indent(formatTable(summarizeChanges(store, incremental.syncId) as unknown as Record<string, unknown>[])) + '\n');
     const examples = listChanges(store, incremental.syncId, 8, { distinct: true }).map((c) => ({
@@ -108,7 +113,7 @@ function readCount(flag: string, raw: string, min: number): number {
   return n;
 }
 
-async function syncWithProgress(store: Store, client: ReturnType<typeof createClient>, log: pino.Logger): Promise<SyncResult> {
+async function syncWithProgress(store: Store, client: ReturnType<typeof createClient>, log: Logger): Promise<SyncResult> {
   const progress = process.stderr.isTTY ? createProgressBar() : undefined;
   try {
     return await runSync({ store, client, log, ...(progress ? { progress } : {}) }, DEFAULT_SYNC_OPTIONS);

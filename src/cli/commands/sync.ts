@@ -40,7 +40,8 @@ export function registerSyncCommand(program: Command): void {
         const result = await runSync({ store: ctx.store, client: ctx.client, log, ...(progress ? { progress } : {}) }, sync, abort.signal);
         progress?.stop();
         const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-        console.log(flags.json ? JSON.stringify({ ...result, maxRssMb }) : summarize(result));
+        const { readSamePassUpdates } = await import('../../query/index.js');
+        console.log(flags.json ? JSON.stringify({ ...result, maxRssMb }) : summarize(result, readSamePassUpdates(ctx.store, result.syncId)));
         const warning = describeWarnings(result);
         if (warning) console.error(warning);
       } finally {
@@ -52,8 +53,8 @@ export function registerSyncCommand(program: Command): void {
     });
 }
 
-/** One line that says what a pass did. */
-export function summarize(r: SyncResult): string {
+/** One line that says what a pass did; `samePass`: its updates of rows it inserted itself (they make inserted + updated exceed the rows). */
+export function summarize(r: SyncResult, samePass?: { count: number; fields: string[] }): string {
   const c = r.counters;
   const resumed = r.resumedFrom !== null ? ` (resumed pass #${r.resumedFrom})` : '';
   const skipped = c.skipped > 0 ? `, ${c.skipped} skipped` : '';
@@ -62,6 +63,9 @@ export function summarize(r: SyncResult): string {
     c.confirmations > 0 ? `${c.confirmations} removal candidates confirmed by id` : '',
     c.rewalks > 0 ? `${c.rewalks} listings walked again after they changed` : '',
     unknown ? `new values stored as they came: ${unknown}` : '',
+    samePass && samePass.count > 0
+      ? `${samePass.count} of the ${c.updated} updates completed rows inserted earlier in this same pass${samePass.fields.length > 0 ? ` (${samePass.fields.join(', ')})` : ''}`
+      : '',
   ].filter(Boolean).join('; ');
   const byResource = Object.entries(c.requests_by_resource)
     .filter(([, n]) => n > 0)
