@@ -257,3 +257,13 @@ describe('items 4 and 12: the demo is recent and consistent, and its counts add 
     expect(Number(head![2]) + Number(head![3]) + Number(head![4])).toBe(Number(head![1]));
   }, 120_000);
 });
+
+describe('item 11: demo where the image can write', () => {
+  it('writes demo.db beside MODELLAB_DB (in the image: /data), not ./data under the working folder', async () => {
+    const dir = newDir();
+    const r = await runBuiltCli(['demo', '--runs', '40', '--projects', '2'], { MODELLAB_DB: join(dir, 'mirror.db') });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`1. Full pass into ${join(dir, 'demo.db')}`);
+    expect(queryAll<{ n: number }>(join(dir, 'demo.db'), 'SELECT COUNT(*) AS n FROM runs WHERE id <= 40')).toEqual([{ n: 40 }]);
+  }, 60_000);
+});

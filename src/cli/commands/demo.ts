@@ -1,4 +1,5 @@
 import { rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { createClient } from '../../api/index.js';
@@ -23,10 +24,16 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('mirror a realistic emulated organization into ./data/demo.db and answer questions from it offline')
-    .option('--db <path>', 'the demo database (recreated if the demo made it; any other file is refused)', './data/demo.db')
+    // Beside MODELLAB_DB when it is set: in the image that is /data (writable), not ./data under /app.
+    .option('--db <path>', 'the demo database (recreated if the demo made it; any other file is refused)', defaultDemoDb(process.env['MODELLAB_DB']))
     .option('--runs <n>', 'runs in the emulated organization', '6000')
     .option('--projects <n>', 'projects in the emulated organization', '24')
     .action(async (flags: DemoFlags) => runDemo(flags));
+}
+
+/** ./data/demo.db, or demo.db in the folder of MODELLAB_DB when it is set. */
+function defaultDemoDb(mirrorDb: string | undefined): string {
+  return mirrorDb?.trim() ? join(dirname(mirrorDb.trim()), 'demo.db') : './data/demo.db';
 }
 
 async function runDemo(flags: DemoFlags): Promise<void> {
