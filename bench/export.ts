@@ -109,7 +109,7 @@ try {
   const upgrade = (): void => openStore(db).close();
   for (const format of values.formats.split(',')) {
     upgrade();
-    const r = await runCli(['export', '--db', db, '--out', join(dir, `out-${format}`), '--format', format, '--log-level', 'warn']);
+    const r = await runCli(['export', '--db', db, '--out', join(dir, `out-${format}`), '--file-format', format, '--log-level', 'warn']);
     const files = r.out['files'] as Array<{ name: string; rows: number; bytes: number }>;
     const runsFile = files.find((f) => f.name.startsWith('runs.'))!;
     figures[`export_${format}`] = {

@@ -1,6 +1,7 @@
 // createClient: wires routes, transport, scheduler, retry policy and schemas into a ModelLabClient.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pino } from 'pino';
+import { createRequire } from 'node:module';
+import type * as Pino from 'pino';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import {
@@ -23,8 +24,8 @@ import { DEFAULT_RETRY, backoffDelay, isRetryable } from './retry-policy.js';
 import type { RetryOptions } from './retry-policy.js';
 import { ACCEPT_BY_BODY, ENDPOINT_NAMES, ROUTES, buildPath, joinPairs } from './routes.js';
 import type { PathParams, QueryParams } from './routes.js';
-import { RESPONSE_SCHEMAS, validate } from './schemas.js';
-import type { JsonEndpoint } from './schemas.js';
+import type * as Schemas from './schemas.js';
+import type { JsonEndpoint, RESPONSE_SCHEMAS } from './schemas.js';
 import { resolveBaseUrl } from './sites.js';
 import { StatsRecorder } from './stats.js';
 import { Transport } from './transport.js';
@@ -168,7 +169,8 @@ export function resolveClientOptions(options: ClientOptions): ResolvedOptions {
   if (typeof userAgent !== 'string' || userAgent === '' || /[\r\n]/.test(userAgent)) {
     throw new TypeError(`Option \`userAgent\` must be a non-empty single-line string, got ${describeValue(userAgent)}`);
   }
-  const logger = options.logger ?? pino({ level: 'silent' });
+  // Required only without an injected logger: modules that never make a client do not load pino.
+  const logger = options.logger ?? (createRequire(import.meta.url)('pino') as typeof Pino).pino({ level: 'silent' });
   if (typeof (logger as { child?: unknown }).child !== 'function') {
     throw new TypeError(`Option \`logger\` must be a pino Logger, got ${describeValue(logger)}`);
   }
@@ -392,10 +394,10 @@ class Client implements ModelLabClient {
   }
 
   private json<E extends JsonEndpoint>(spec: CallSpec<E>, opts?: CallOptions): Promise<ResponseOf<E>> {
-    return this.send(spec, opts, (res, path) => this.parseJson(spec, res, path));
+    return loadSchemas().then((schemas) => this.send(spec, opts, (res, path) => this.parseJson(schemas, spec, res, path)));
   }
 
-  private parseJson<E extends JsonEndpoint>(spec: CallSpec<E>, res: RawResponse, path: string): ResponseOf<E> {
+  private parseJson<E extends JsonEndpoint>(schemas: typeof Schemas, spec: CallSpec<E>, res: RawResponse, path: string): ResponseOf<E> {
     const ctx = { endpoint: spec.endpoint, method: ROUTES[spec.endpoint].method, path, status: res.status };
     const page = spec.page === undefined ? {} : { page: spec.page };
     let parsed: unknown;
@@ -405,7 +407,7 @@ class Client implements ModelLabClient {
       const why = res.body.length === 0 ? 'empty body' : `unparseable JSON (${(e as Error).message})`;
       throw new InvalidResponseError({ ...ctx, ...page, pointer: '', problem: redact(why, this.secrets) });
     }
-    const result = validate(RESPONSE_SCHEMAS[spec.endpoint], parsed);
+    const result = schemas.validate(schemas.RESPONSE_SCHEMAS[spec.endpoint], parsed);
     if (!result.ok) {
       throw new InvalidResponseError({
         ...ctx,
@@ -530,4 +532,11 @@ function withPage<Q extends { number?: number }>(query: Q, number: number | unde
 /** Creates a Model Lab API client; throws a TypeError naming the option when options are invalid. */
 export function createClient(options: ClientOptions): ModelLabClient {
   return new Client(resolveClientOptions(options));
+}
+
+// zod and the response schemas cost ~70 ms to load: loaded with the first response, not by offline commands.
+let schemasModule: typeof Schemas | undefined;
+async function loadSchemas(): Promise<typeof Schemas> {
+  schemasModule ??= await import('./schemas.js');
+  return schemasModule;
 }

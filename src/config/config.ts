@@ -64,7 +64,9 @@ export interface ConfigFlags {
   logLevel?: string;
   /** snapshot/export output folder */
   out?: string;
-  /** export: formats (comma list) */
+  /** export: file formats (comma list) */
+  fileFormat?: string;
+  /** export: the deprecated name of fileFormat */
   format?: string;
   /** snapshot: export formats written beside it (comma list, or none) */
   export?: string;
@@ -84,7 +86,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, options: { require
     throw new ConfigError(`${flags.artifacts ? '--artifacts' : 'MODELLAB_ARTIFACTS'}: expected one of ${ARTIFACT_POLICIES.join(', ')}, got "${policy}"`);
   if (flags.full && flags.incremental) throw new ConfigError('--full and --incremental: choose one');
   const logLevel = (flags.logLevel ?? env['MODELLAB_LOG_LEVEL'] ?? 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`MODELLAB_LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`${flags.logLevel !== undefined ? '--log-level' : 'MODELLAB_LOG_LEVEL'}: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   const timeoutMs = readInt(env, 'MODELLAB_TIMEOUT_MS', undefined, 30_000, 100, 600_000);
   const dbPath = flags.db ?? env['MODELLAB_DB'] ?? './data/mirror.db';
   return {
@@ -123,7 +125,7 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, options: { require
       dir: flags.out ?? env['MODELLAB_SNAPSHOT_DIR'] ?? join(dirname(dbPath), 'snapshots'),
       schedule: readSnapshotSchedule(env['MODELLAB_SNAPSHOT_SCHEDULE']?.trim() || 'after-full'),
       formats: readFormats(
-        flags.format !== undefined ? ['--format', flags.format] : flags.export !== undefined ? ['--export', flags.export] : ['MODELLAB_EXPORT_FORMATS', env['MODELLAB_EXPORT_FORMATS'] ?? 'parquet'],
+        flags.fileFormat !== undefined ? ['--file-format', flags.fileFormat] : flags.format !== undefined ? ['--format', flags.format] : flags.export !== undefined ? ['--export', flags.export] : ['MODELLAB_EXPORT_FORMATS', env['MODELLAB_EXPORT_FORMATS'] ?? 'parquet'],
       ),
       keepDaily: readInt(env, 'MODELLAB_SNAPSHOT_KEEP_DAILY', flags.keepDaily && ['--keep-daily', flags.keepDaily], 7, 0, 10_000),
       keepWeekly: readInt(env, 'MODELLAB_SNAPSHOT_KEEP_WEEKLY', flags.keepWeekly && ['--keep-weekly', flags.keepWeekly], 4, 0, 10_000),

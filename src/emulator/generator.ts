@@ -85,6 +85,20 @@ export interface GeneratorOptions {
    * created_at, a latest outside [min, max]); the reference flavor keeps the reference page's reading.
    */
   recordedQuirks?: boolean;
+  /** A recent, consistent history instead of the fixed one (the demo's): see SeededTimeline. */
+  timeline?: SeededTimeline | undefined;
+}
+
+/**
+ * Where the seeded history ends, and how recent a run must be to still be in progress. Without it, history
+ * ends on 2024-06-01 and any run may be running (the recordings' mix), which read "now" makes most running
+ * runs look stuck for years.
+ */
+export interface SeededTimeline {
+  /** the seeded history ends here (ms since the epoch); mutations are stamped after it */
+  endMs: number;
+  /** a run created longer than this before endMs has finished (running, pending, unresponsive, paused → completed) */
+  activeWithinMs: number;
 }
 
 // Seeded history ends here, well before any real clock, so every mutation (stamped from the real clock)
@@ -204,6 +218,8 @@ function pickStatus(u: number): KnownRunStatus {
   return 'completed';
 }
 
+const FINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', 'killed']);
+
 /** Everything seeded, as pure functions of (seed, index). */
 export class SeededData {
   readonly seed: number;
@@ -215,6 +231,9 @@ export class SeededData {
   readonly projectStartMs: number;
   readonly owners: readonly string[];
   readonly recordedQuirks: boolean;
+  private readonly endUs: Micros;
+  /** runs created before this (ms) are finished; -Infinity without a timeline */
+  private readonly finishedBeforeMs: number;
 
   constructor(options: GeneratorOptions) {
     this.seed = options.seed;
@@ -222,7 +241,9 @@ export class SeededData {
     this.projectCount = options.projects;
     this.runCount = options.runs;
     this.runSpacingMs = Math.max(1000, Math.min(MAX_RUN_SPACING_MS, Math.floor(SEEDED_SPAN_MS / Math.max(1, options.runs))));
-    this.runStartMs = SEEDED_END_US / US_PER_MS - this.runSpacingMs * options.runs;
+    this.endUs = options.timeline ? Math.floor(options.timeline.endMs) * US_PER_MS : SEEDED_END_US;
+    this.finishedBeforeMs = options.timeline ? options.timeline.endMs - options.timeline.activeWithinMs : -Infinity;
+    this.runStartMs = this.endUs / US_PER_MS - this.runSpacingMs * options.runs;
     this.projectStartMs = this.runStartMs - PROJECT_SPACING_MS * (options.projects + 1);
     const rand = createRandom(hashInts(this.seed, 0, SALT.owners));
     this.owners = Array.from({ length: OWNER_POOL_SIZE }, () => formatUuid(rand));
@@ -230,7 +251,7 @@ export class SeededData {
 
   /** The latest timestamp any seeded record carries; mutations are stamped after it. */
   get lastSeededUs(): Micros {
-    return SEEDED_END_US;
+    return this.endUs;
   }
 
   projectOfGroup(group: number): number {
@@ -273,9 +294,12 @@ export class SeededData {
   skeleton(id: number): RunSkeleton {
     const seed = this.seed;
     const group = Math.floor((id - 1) / GROUP_SIZE);
-    const status = pickStatus(unitHash(seed, id, SALT.status));
-    const rand = createRandom(hashInts(seed, id, SALT.times));
     const spacing = this.runSpacingMs;
+    const picked = pickStatus(unitHash(seed, id, SALT.status));
+    // With a timeline, only recent runs are still in progress; the others finished as long as they took.
+    const old = this.runStartMs + (id - 1) * spacing < this.finishedBeforeMs;
+    const status = old && !FINAL_STATUSES.has(picked) ? 'completed' : picked;
+    const rand = createRandom(hashInts(seed, id, SALT.times));
     // All of a run's timestamps fall inside its slot [start + (id-1)·spacing, start + id·spacing) (at most
     // 0.5% + 5% + 90% + 4% of it, plus 2 ms, and spacing ≥ 1 s): created_at and updated_at are then both
     // strictly increasing with the id. started/completed are whole milliseconds (MLflow's precision, as

@@ -5,6 +5,7 @@ import { DEFAULT_FLAVOR, SOFT_DELETED_LOOKUPS, assertFlavor, type Flavor, type S
 import type { RateLimitBudget } from './rate-limit.js';
 import { createEmulatorServer } from './server.js';
 import { World } from './world.js';
+import type { SeededTimeline } from './generator.js';
 
 export { World, NotFoundError, FACET_SAMPLE_LIMIT } from './world.js';
 export type {
@@ -13,7 +14,7 @@ export type {
 export type { FaultKind, ListingTarget, PagingFault, PagingFaultKind, ScheduledFault, Trickle } from './faults.js';
 export type { ChurnOptions, ChurnStats } from './churn.js';
 export type { PoisonKind } from './resources.js';
-export type { ArtifactEntry } from './generator.js';
+export type { ArtifactEntry, SeededTimeline } from './generator.js';
 export type { ProjectResource, RunResource, ServedArtifact, ServedProjectFile } from './wire.js';
 export { KNOWN_RUN_STATUSES } from './wire.js';
 export { DEFAULT_FLAVOR, FLAVORS, FLAVOR_PROFILES, SOFT_DELETED_LOOKUPS, assertFlavor } from './flavor.js';
@@ -63,6 +64,11 @@ export interface EmulatorOptions {
   softDeletedLookup?: SoftDeletedLookup;
   /** @default a silent logger */
   logger?: Logger;
+  /**
+   * A recent, consistent seeded history: it ends at `endMs` and only runs created within `activeWithinMs`
+   * of it are still in progress (the demo uses now and 12 h). @default the recordings' fixed history
+   */
+  timeline?: SeededTimeline;
 }
 
 export interface RunningEmulator {
@@ -88,6 +94,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ...(options.malformedRate !== undefined ? { malformedRate: options.malformedRate } : {}),
     flavor: options.flavor ?? DEFAULT_FLAVOR,
     ...(options.softDeletedLookup !== undefined ? { softDeletedLookup: options.softDeletedLookup } : {}),
+    ...(options.timeline !== undefined ? { timeline: options.timeline } : {}),
   });
   const server = createEmulatorServer({
     world,

@@ -1,7 +1,7 @@
 // The world's state: seeded data (computed on demand) plus an overlay of everything changed since, and the
 // cheap reads every other part (queries, facets, mutations, serialization) is built on.
 import { FLAVOR_PROFILES, type Flavor, type FlavorProfile, type SoftDeletedLookup } from './flavor.js';
-import { GROUP_SIZE, SeededData, type ProjectRecord, type RunRecord } from './generator.js';
+import { GROUP_SIZE, SeededData, type ProjectRecord, type RunRecord, type SeededTimeline } from './generator.js';
 import type { PoisonKind } from './resources.js';
 import { MutationClock, type Micros } from './time.js';
 import { KNOWN_RUN_STATUSES } from './wire.js';
@@ -13,6 +13,8 @@ export interface StateOptions {
   flavor: Flavor;
   /** Omitted: the flavor's choice (see FlavorProfile.softDeletedLookup). */
   softDeletedLookup?: SoftDeletedLookup | undefined;
+  /** Omitted: the fixed history of the recordings (see SeededTimeline). */
+  timeline?: SeededTimeline | undefined;
 }
 
 /** The cheap fields a filter can test without building a run's strings. */

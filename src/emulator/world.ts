@@ -6,7 +6,7 @@ import { Churn, type ChurnOptions, type ChurnStats } from './churn.js';
 import { BrokenListings, FaultPlan, PagingFaults, type ListingTarget, type PagingFault, type RandomFaultRates, type ScheduledFault } from './faults.js';
 import * as facets from './facets.js';
 import type { Flavor, SoftDeletedLookup } from './flavor.js';
-import type { ProjectRecord, RunRecord } from './generator.js';
+import type { ProjectRecord, RunRecord, SeededTimeline } from './generator.js';
 import * as mutations from './mutations.js';
 import type { ArtifactFileInput, ProjectInput, RunInput } from './mutations.js';
 import { listProjects, listRuns, type ProjectQuery, type QueryResult, type RunQuery, type RunRow } from './queries.js';
@@ -77,6 +77,8 @@ export interface WorldOptions extends RandomFaultRates {
   seed: number;
   projects: number;
   runs: number;
+  /** A recent, consistent seeded history (the demo's). @default the recordings' fixed one, ending 2024-06-01 */
+  timeline?: SeededTimeline;
   /** What the world serves: the recordings of the live service, or the reference page. @default 'recorded' */
   flavor?: Flavor;
   /**

@@ -7,7 +7,7 @@ import { ExportError } from './errors.js';
 import { fsyncPath, removeStalePartials } from './files.js';
 import { sha256File, type SnapshotManifest } from './manifest.js';
 import { exportDirName, partialName } from './names.js';
-import { createParquetWriter } from './parquet-writer.js';
+import { createParquetWriter, loadParquetWriter } from './parquet-writer.js';
 import { createCsvWriter, createNdjsonWriter, type TableWriter } from './table-writer.js';
 import { describeExportTables, type Row, type RunFilter, type TableSource } from './tables.js';
 
@@ -65,6 +65,7 @@ export async function exportMirror(options: ExportOptions): Promise<ExportResult
   const started = performance.now();
   const at = options.now ?? new Date();
   const gzip = options.gzip ?? true;
+  if (options.formats.includes('parquet')) await loadParquetWriter();
   // Opened first: a database that cannot be read leaves nothing behind in the output folder.
   const store = openStore(options.dbPath, { readonly: true });
   try {

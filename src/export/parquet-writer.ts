@@ -1,14 +1,14 @@
 // Parquet through hyparquet-writer: row groups written one at a time as rows arrive.
 import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { fileWriter, ParquetWriter } from 'hyparquet-writer';
+import type * as Hyparquet from 'hyparquet-writer';
 import { fsyncPath } from './files.js';
 import { fullCollector } from './heap.js';
 import { parquetValue, type TableWriter } from './table-writer.js';
 import type { Column, Row } from './tables.js';
 
 // The schema type of the hyparquet version hyparquet-writer itself depends on.
-type SchemaElement = ConstructorParameters<typeof ParquetWriter>[0]['schema'][number];
+type SchemaElement = ConstructorParameters<typeof Hyparquet.ParquetWriter>[0]['schema'][number];
 
 /** Real column types: INT64, DOUBLE, BOOLEAN, STRING (UTF8), TIMESTAMP (UTC, microseconds); every column nullable. */
 export function parquetSchema(columns: Column[]): SchemaElement[] {
@@ -41,7 +41,8 @@ export function parquetSchema(columns: Column[]): SchemaElement[] {
 export function createParquetWriter(path: string, columns: Column[], rowGroupRows: number): TableWriter {
   // Created private first; hyparquet's file writer truncates it and keeps the mode.
   closeSync(openSync(path, 'wx', 0o600));
-  const writer = new ParquetWriter({ writer: fileWriter(path), schema: parquetSchema(columns), createdBy: 'modellab-mirror' });
+  if (!hyparquet) throw new Error('loadParquetWriter() must resolve before a Parquet file is written');
+  const writer = new hyparquet.ParquetWriter({ writer: hyparquet.fileWriter(path), schema: parquetSchema(columns), createdBy: 'modellab-mirror' });
   let buffers: unknown[][] = columns.map(() => []);
   let buffered = 0;
   const collect = fullCollector();
@@ -75,4 +76,12 @@ export function createParquetWriter(path: string, columns: Column[], rowGroupRow
       buffers = [];
     },
   };
+}
+
+// hyparquet-writer is ESM and costs ~50 ms to load: loaded by the exports that write Parquet, not by every command.
+let hyparquet: typeof Hyparquet | undefined;
+
+/** Loads hyparquet-writer (once); createParquetWriter needs it. */
+export async function loadParquetWriter(): Promise<void> {
+  hyparquet ??= await import('hyparquet-writer');
 }

@@ -141,6 +141,10 @@ function resolveSince(store: Store, q: ChangesQuery): ChangesReport['since'] {
   }
   if (/^#?\d+$/.test(text)) {
     const id = Number(text.replace('#', ''));
+    // A pass that does not exist (yet) would give an empty answer that looks like "nothing changed".
+    const last = store.sqlite.prepare('SELECT MAX(id) FROM sync_runs').pluck().get() as number | null;
+    if (last === null || id > last)
+      throw new QueryError('bad_argument', `--since ${text}: no pass #${id} in the mirror (${last === null ? 'no pass yet' : `the last is #${last}`}); pass a pass id, a duration (24h) or an ISO time`);
     return { sync_id: id, time: null, description: `pass #${id}` };
   }
   const time = parseTimeInput(text, q.now);

@@ -4,12 +4,14 @@ export type QueryErrorCode =
   | 'bad_expression'
   /** a flag value or argument that names nothing in the mirror or has the wrong form */
   | 'bad_argument'
+  /** a metric, param or tag key, or a status, that no run in the mirror has, where nothing could match */
+  | 'unknown_name'
   /** a statement given to `query` that would write */
   | 'write_refused'
   /** SQLite refused a statement given to `query` (syntax, unknown column, …) */
   | 'sql_error';
 
-const USAGE_CODES: ReadonlySet<QueryErrorCode> = new Set(['bad_expression', 'bad_argument', 'write_refused']);
+const USAGE_CODES: ReadonlySet<QueryErrorCode> = new Set(['bad_expression', 'bad_argument', 'unknown_name', 'write_refused']);
 
 /** A failure of an offline query; expression errors carry the position and a caret line under the input. */
 export class QueryError extends Error {

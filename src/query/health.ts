@@ -9,6 +9,8 @@ export interface HealthQuery {
   /** a completed run whose duration is this many standard deviations from its project's mean is an outlier */
   outlierZ: number;
   limit: number;
+  /** count runs soft-deleted in Model Lab too. @default false */
+  includeDeleted?: boolean;
   /** the moment "no update for" is measured from: the last successful pass (what the mirror knows), else now */
   reference: Date;
 }
@@ -26,7 +28,8 @@ export function readHealth(store: Store, q: HealthQuery): HealthReport {
   const reference = formatTimestamp(q.reference);
   const threshold = formatTimestamp(new Date(q.reference.getTime() - q.stuckAfterMs));
   const projects = projectCondition('r.project_id', q.projectIds);
-  const stuckWhere = `r.status IN ('running', 'unresponsive') AND r.updated_at < ? AND r.deleted_at IS NULL AND ${projects.sql}`;
+  const live = q.includeDeleted ? '1' : 'r.deleted_at IS NULL';
+  const stuckWhere = `r.status IN ('running', 'unresponsive') AND r.updated_at < ? AND ${live} AND ${projects.sql}`;
   const stuckRows = db
     .prepare(`SELECT r.id, r.project, r.name, r.status, r.updated_at FROM runs_wide r WHERE ${stuckWhere} ORDER BY r.updated_at, r.id LIMIT ?`)
     .all(threshold, ...projects.params, q.limit) as Array<Omit<HealthReport['stuck']['runs'][number], 'idle_hours'>>;
@@ -46,7 +49,7 @@ export function readHealth(store: Store, q: HealthQuery): HealthReport {
   const outliers = db
     .prepare(
       `WITH d AS (SELECT r.id, r.project_id, r.project, r.name, r.duration FROM runs_wide r
-                  WHERE r.status = 'completed' AND r.duration IS NOT NULL AND r.deleted_at IS NULL AND ${projects.sql}),
+                  WHERE r.status = 'completed' AND r.duration IS NOT NULL AND ${live} AND ${projects.sql}),
             s AS (SELECT project_id, AVG(duration) AS mean, AVG(duration * duration) - AVG(duration) * AVG(duration) AS variance, COUNT(*) AS n
                   FROM d GROUP BY project_id)
        SELECT d.id, d.project, d.name, d.duration, s.mean AS project_mean, (d.duration - s.mean) / sqrt(s.variance) AS z

@@ -1,9 +1,9 @@
 // Public entry of offline queries over the mirror.
 export {
-  runsByStatusPerProject, topRunsByMetric, summarizeChanges, listChanges,
+  runsByStatusPerProject, topRunsByMetric, summarizeChanges, listChanges, readSamePassUpdates,
   type StatusCount, type RankedRun, type ChangeSummary, type ChangeRow,
 } from './reports.js';
-export { readMirrorStatus, readServiceStatus, type MirrorStatus, type ServiceStatus } from './status.js';
+export { readMirrorStatus, readServiceStatus, readDaemonStatus, type MirrorStatus, type ServiceStatus, type DaemonStatus } from './status.js';
 export { QueryError, type QueryErrorCode } from './errors.js';
 export { compileWhere, type CompiledWhere } from './where-compiler.js';
 export { readMirrorAge, describeMirrorAge, staleWarning, type MirrorAge } from './mirror-age.js';
@@ -18,3 +18,5 @@ export { diffMirrors, type MirrorDiff, type EntityDiff } from './mirror-diff.js'
 export { readRunTree, type RunTree, type TreeNode, type TreeQuery } from './run-tree.js';
 export { readHealth, type HealthReport, type HealthQuery } from './health.js';
 export { describeAge, parseDuration } from './time.js';
+export { checkNames, closestNames, describeUnknownName, type NameUse, type UnknownName, type NameKind } from './known-names.js';
+export { listKeys, KEY_KINDS, type KeyKind, type KeyCount } from './keys.js';

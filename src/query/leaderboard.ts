@@ -3,7 +3,7 @@ import { QueryError } from './errors.js';
 import { describeField, fieldValueSql, metricColumn, type Field, type MetricStat } from './fields.js';
 import { buildRunFilter, readField } from './run-search.js';
 
-export const LEADERBOARD_STATS = ['latest', 'max', 'min', 'mean'] as const;
+export const LEADERBOARD_STATS = ['latest', 'max', 'min', 'mean', 'stddev', 'count'] as const;
 
 export interface Leaderboard {
   metric: string;

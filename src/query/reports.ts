@@ -80,3 +80,17 @@ export function listChanges(store: Store, syncId: number, limit = 20, options: {
     .prepare(`SELECT entity, entity_id, change, fields, before, after FROM ${from} ORDER BY id DESC LIMIT ?`)
     .all(syncId, limit) as ChangeRow[];
 }
+
+/** Updates in pass `syncId` of rows that the same pass inserted (a child's parent link, filled in later), and the fields they set. */
+export function readSamePassUpdates(store: Store, syncId: number): { count: number; fields: string[] } {
+  const db = store.sqlite;
+  const sameRows = `FROM changes u WHERE u.sync_id = ? AND u.change = 'updated'
+    AND EXISTS (SELECT 1 FROM changes c WHERE c.sync_id = u.sync_id AND c.entity = u.entity AND c.entity_id = u.entity_id AND c.change = 'created')`;
+  const count = db.prepare(`SELECT COUNT(*) ${sameRows}`).pluck().get(syncId) as number;
+  if (count === 0) return { count, fields: [] };
+  const fields = db
+    .prepare(`SELECT f.value FROM (SELECT u.fields ${sameRows}) x, json_each(x.fields) f WHERE f.value <> 'updated_at' GROUP BY f.value ORDER BY COUNT(*) DESC, f.value LIMIT 4`)
+    .pluck()
+    .all(syncId) as string[];
+  return { count, fields };
+}

@@ -1,6 +1,7 @@
 import { findLatestExport, findLatestSnapshot, type LatestExport, type LatestSnapshot } from '../export/index.js';
-import { nextRuns } from '../scheduler/index.js';
-import { countLiveRuns, readState, type Store } from '../store/index.js';
+import { hostname } from 'node:os';
+import { DAEMON_HEARTBEAT_MS, DAEMON_STATE_KEY, nextRuns, type DaemonRecord } from '../scheduler/index.js';
+import { countLiveRuns, isPidAlive, readState, type Store } from '../store/index.js';
 
 export interface MirrorStatus {
   path: string;
@@ -105,4 +106,29 @@ export function readServiceStatus(input: { schedule: { incremental: string; full
     last_snapshot: findLatestSnapshot(input.snapshots.dir),
     last_export: findLatestExport(input.snapshots.dir),
   };
+}
+
+/** Whether a daemon runs on this mirror, from the record it keeps in sync_state. */
+export interface DaemonStatus {
+  /** running: a fresh heartbeat; stopped: it stopped cleanly; gone: killed or hung (no heartbeat); never: no daemon ran here */
+  state: 'running' | 'stopped' | 'gone' | 'never';
+  /** what the daemon last recorded (its schedules, pid, heartbeat, scheduling), when one ever ran */
+  record: DaemonRecord | null;
+  /** seconds since its last heartbeat */
+  heartbeat_age_seconds: number | null;
+}
+
+// Three missed heartbeats (and on this host, a pid that is gone) mean the daemon is no longer running.
+const HEARTBEAT_STALE_MS = 3 * DAEMON_HEARTBEAT_MS + 5_000;
+
+/** Reads the daemon's record: is one running, and with which schedules. */
+export function readDaemonStatus(store: Store, now: Date): DaemonStatus {
+  const record = readState<DaemonRecord>(store, DAEMON_STATE_KEY) ?? null;
+  if (!record) return { state: 'never', record: null, heartbeat_age_seconds: null };
+  const ageMs = now.getTime() - Date.parse(record.heartbeat_at);
+  const age = Number.isNaN(ageMs) ? null : Math.max(0, Math.round(ageMs / 1000));
+  if (record.stopped_at) return { state: 'stopped', record, heartbeat_age_seconds: age };
+  const pidGone = record.hostname === hostname() && !isPidAlive(record.pid);
+  const fresh = !Number.isNaN(ageMs) && ageMs <= HEARTBEAT_STALE_MS;
+  return { state: fresh && !pidGone ? 'running' : 'gone', record, heartbeat_age_seconds: age };
 }

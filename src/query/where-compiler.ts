@@ -17,7 +17,7 @@ const MAX_PARAMS = 5000;
 const SQL_OPS: Record<CompareOp, string> = { '=': '=', '!=': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
 // MLflow's run statuses, mapped to Model Lab's (a user coming from MLflow writes status = 'FINISHED').
 // A Map, not an object literal: a status such as 'valueOf' must not find Object.prototype's members.
-const MLFLOW_STATUS = new Map<string, string>([['FINISHED', 'completed'], ['RUNNING', 'running'], ['FAILED', 'failed'], ['KILLED', 'killed'], ['SCHEDULED', 'pending']]);
+export const MLFLOW_STATUS: ReadonlyMap<string, string> = new Map<string, string>([['FINISHED', 'completed'], ['RUNNING', 'running'], ['FAILED', 'failed'], ['KILLED', 'killed'], ['SCHEDULED', 'pending']]);
 
 /**
  * Compiles a --where expression (MLflow's search syntax and more) to parameterised SQL over `runs_wide r`,

@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type CliProgress from 'cli-progress';
 import type { ProgressSink, ProgressSnapshot, SyncPhase } from '../sync/index.js';
 
 const LABELS: Record<SyncPhase, string> = {
@@ -16,6 +17,8 @@ const LABELS: Record<SyncPhase, string> = {
 
 /** A progress bar on stderr (TTY only): phase, pages, runs, requests, rate-limit waits, ETA. */
 export function createProgressBar(stream: NodeJS.WriteStream = process.stderr): ProgressSink & { stop(): void } {
+  // Required here: only a pass on a terminal draws a bar, every other command skips loading it.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
   const bar = new cliProgress.SingleBar(
     {
       stream,

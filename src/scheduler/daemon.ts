@@ -11,6 +11,7 @@ import { collectMetrics, countRows, findLatestOutputs, readPassTotals, type Late
 import { EXPOSITION_CONTENT_TYPE, formatExposition } from './prometheus.js';
 import { runSnapshotJob, type CliCommand } from './snapshot-job.js';
 import { DaemonState } from './state.js';
+import { DAEMON_HEARTBEAT_MS, recordDaemon } from './liveness.js';
 
 /** When the daemon syncs. */
 export interface Schedule {
@@ -101,6 +102,9 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
     }
   };
   let running: Promise<void> | null = null;
+  // Scheduled once the HTTP listener is up (a listener that cannot start must leave no timer behind).
+  let passTasks: ScheduledTask[] = [];
+  let snapshotTask: ScheduledTask | null = null;
   let fullPending = false;
   let snapshotPending = false;
   let snapshotJob: Promise<void> | null = null;
@@ -135,6 +139,7 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
   const pass = async (mode: SyncOptions['mode']): Promise<void> => {
     if (signal.aborted) return;
     state.running = true;
+    heartbeat();
     try {
       const result = await runSync({ store: deps.store, client: deps.client, log: deps.log }, { ...config.sync, mode }, signal);
       state.consecutiveFailures = 0;
@@ -147,6 +152,8 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
       if (signal.aborted) return;
       const failure = { at: now(), code: errorCode(err), message: (err as Error).message };
       state.lastError = failure;
+      // Every failed pass counts (an authentication failure too), as /metrics counts them.
+      state.consecutiveFailures++;
       if (err instanceof AuthError) {
         state.stopped = failure;
         for (const task of passTasks) await task.stop();
@@ -156,7 +163,6 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
         );
         return;
       }
-      state.consecutiveFailures++;
       const delay = backoffDelay(state.consecutiveFailures, config.daemon.backoff.initialMs, config.daemon.backoff.maxMs);
       state.notBefore = new Date(now().getTime() + delay);
       log.error({ err, failures: state.consecutiveFailures, backoffMs: delay }, 'sync pass failed; backing off, the schedule resumes on its own');
@@ -165,6 +171,7 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
       // Every pass that ends (succeeded, failed or interrupted) is a sync_runs row; retention runs in snapshot jobs only.
       refreshTotals();
       refreshOutputs();
+      if (!signal.aborted) heartbeat();
     }
   };
   const trigger = (mode: 'auto' | 'full'): void => {
@@ -188,54 +195,85 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
     });
   };
 
+  const nextPassAt = (): Date | null => {
+    const next = passTasks.map((t) => t.getNextRun()).filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
+    return next && state.notBefore && next < state.notBefore ? state.notBefore : next;
+  };
+
+  const startedAt = now().toISOString();
+  let httpUrl: string | null = null;
+  const heartbeat = (stoppedAt: string | null = null): void =>
+    recordDaemon(
+      deps.store,
+      {
+        started_at: startedAt,
+        heartbeat_at: now().toISOString(),
+        stopped_at: stoppedAt,
+        schedules: { incremental: schedule.incremental, full: schedule.full, snapshot: snapshots.schedule },
+        http: httpUrl,
+        scheduling: state.scheduling(now()),
+        pass_running: state.running,
+        next_pass_at: state.stopped ? null : (nextPassAt()?.toISOString() ?? null),
+      },
+      (err) => log.warn({ err }, 'could not record the daemon heartbeat in sync_state'),
+    );
+
+  // Failures in a row survive a restart, as the pass counters of /metrics (read from sync_runs) do.
+  state.consecutiveFailures = reader.sqlite
+    .prepare(`SELECT COUNT(*) FROM sync_runs WHERE status = 'failed' AND id > COALESCE((SELECT MAX(id) FROM sync_runs WHERE status = 'succeeded'), 0)`)
+    .pluck()
+    .get() as number;
+  refreshTotals();
+  refreshOutputs();
+  let http: RunningHttpServer | null = null;
+  if (config.daemon.http.port !== 0) {
+    try {
+      http = await startHttpServer(config.daemon.http.host, config.daemon.http.port, {
+        '/healthz': () => {
+          const report = health();
+          return { status: report.healthy ? 200 : 503, contentType: 'application/json', body: JSON.stringify(report) + '\n' };
+        },
+        '/metrics': () => ({
+          status: 200,
+          contentType: EXPOSITION_CONTENT_TYPE,
+          body: formatExposition(
+            collectMetrics({
+              state,
+              health: health(),
+              rows,
+              totals,
+              outputs,
+              nextPasses: [
+                { kind: 'incremental', at: state.stopped ? null : passTasks[0]?.getNextRun() ?? null },
+                { kind: 'full', at: state.stopped ? null : passTasks[1]?.getNextRun() ?? null },
+                { kind: 'snapshot', at: snapshotTask?.getNextRun() ?? null },
+              ],
+              now: now(),
+            }),
+          ),
+        }),
+      });
+    } catch (err) {
+      // Nothing is scheduled yet: a taken port ends the daemon at once (exit 2) instead of leaving it half alive.
+      reader.close();
+      throw err;
+    }
+    httpUrl = http.url;
+    deps.onListening?.(http.url);
+  }
   cron.setLogger({
     info: (m) => log.debug({ source: 'node-cron' }, m),
     warn: (m) => log.warn({ source: 'node-cron' }, m),
     error: (m) => log.error({ source: 'node-cron' }, String(m)),
     debug: (m) => log.debug({ source: 'node-cron' }, String(m)),
   });
-  const passTasks: ScheduledTask[] = [
+  passTasks = [
     cron.schedule(schedule.incremental, () => trigger('auto'), { name: 'incremental', noOverlap: true }),
     cron.schedule(schedule.full, () => trigger('full'), { name: 'full', noOverlap: true }),
   ];
-  const snapshotTask =
+  snapshotTask =
     snapshots.schedule !== 'after-full' && snapshots.schedule !== 'off' ? cron.schedule(snapshots.schedule, requestSnapshot, { name: 'snapshot', noOverlap: true }) : null;
-  const nextPassAt = (): Date | null => {
-    const next = passTasks.map((t) => t.getNextRun()).filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
-    return next && state.notBefore && next < state.notBefore ? state.notBefore : next;
-  };
 
-  refreshTotals();
-  refreshOutputs();
-  let http: RunningHttpServer | null = null;
-  if (config.daemon.http.port !== 0) {
-    http = await startHttpServer(config.daemon.http.host, config.daemon.http.port, {
-      '/healthz': () => {
-        const report = health();
-        return { status: report.healthy ? 200 : 503, contentType: 'application/json', body: JSON.stringify(report) + '\n' };
-      },
-      '/metrics': () => ({
-        status: 200,
-        contentType: EXPOSITION_CONTENT_TYPE,
-        body: formatExposition(
-          collectMetrics({
-            state,
-            health: health(),
-            rows,
-            totals,
-            outputs,
-            nextPasses: [
-              { kind: 'incremental', at: state.stopped ? null : passTasks[0]!.getNextRun() },
-              { kind: 'full', at: state.stopped ? null : passTasks[1]!.getNextRun() },
-              { kind: 'snapshot', at: snapshotTask?.getNextRun() ?? null },
-            ],
-            now: now(),
-          }),
-        ),
-      }),
-    });
-    deps.onListening?.(http.url);
-  }
   refreshRows();
   log.info(
     {
@@ -248,6 +286,9 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
     },
     'daemon started',
   );
+  heartbeat();
+  const heartbeats = setInterval(() => heartbeat(), DAEMON_HEARTBEAT_MS);
+  heartbeats.unref();
   if (schedule.runAtStart) trigger('auto');
 
   await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
@@ -255,6 +296,8 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
   await running;
   await snapshotJob;
   await http?.close();
+  clearInterval(heartbeats);
+  heartbeat(now().toISOString());
   reader.close();
   log.info('daemon stopped');
 }

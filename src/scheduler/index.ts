@@ -4,3 +4,4 @@ export { nextRuns, longestIntervalMs } from './cron.js';
 export { formatExposition, EXPOSITION_CONTENT_TYPE, type MetricFamily } from './prometheus.js';
 export { backoffDelay } from './backoff.js';
 export type { CliCommand } from './snapshot-job.js';
+export { DAEMON_STATE_KEY, DAEMON_HEARTBEAT_MS, type DaemonRecord } from './liveness.js';

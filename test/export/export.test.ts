@@ -34,7 +34,7 @@ describe('modellab-mirror export (real CLI)', () => {
     columns = expectedRunColumns(dbPath);
     // The fixture has params, tags and metrics, so a writer that drops them cannot pass unnoticed.
     for (const kind of ['param.', 'tag.', 'metric.']) expect(columns.filter((c) => c.startsWith(kind)).length, kind).toBeGreaterThan(0);
-    const r = await runCli(['export', '--db', dbPath, '--out', join(tmp.dir, 'out'), '--format', 'csv,ndjson,parquet', '--json'], env);
+    const r = await runCli(['export', '--db', dbPath, '--out', join(tmp.dir, 'out'), '--file-format', 'csv,ndjson,parquet', '--json'], env);
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
     dir = (JSON.parse(r.stdout) as { dir: string }).dir;
@@ -164,7 +164,7 @@ describe('modellab-mirror export (real CLI)', () => {
   });
 
   it('--where narrows the runs (and the listings) with the query language; --no-gzip writes plain files', async () => {
-    const r = await runCli(['export', '--db', dbPath, '--out', join(tmp.dir, 'where'), '--format', 'csv', '--no-gzip', '--where', `status = '${AWKWARD.status}'`, '--json'], env);
+    const r = await runCli(['export', '--db', dbPath, '--out', join(tmp.dir, 'where'), '--file-format', 'csv', '--no-gzip', '--where', `status = '${AWKWARD.status}'`, '--json'], env);
     expect(r.code).toBe(0);
     const out = (JSON.parse(r.stdout) as { dir: string; where: string }).dir;
     const [header, ...rows] = parseCsv(readFileSync(join(out, 'runs.csv'), 'utf8'));
@@ -210,7 +210,7 @@ describe('modellab-mirror export (real CLI)', () => {
     })();
     copy.close();
     const out = join(tmp.dir, 'crash');
-    const child = spawnCli(['export', '--db', big, '--out', out, '--format', 'csv,ndjson,parquet'], env);
+    const child = spawnCli(['export', '--db', big, '--out', out, '--file-format', 'csv,ndjson,parquet'], env);
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     // Kill it once the runs files are being written in the temporary folder.
     const deadline = Date.now() + 60_000;
@@ -227,7 +227,7 @@ describe('modellab-mirror export (real CLI)', () => {
     expect(left).toEqual([partial]);
     expect(left.filter((n) => /^export-/.test(n))).toEqual([]);
     expect(partial).toMatch(/^\.export-.*\.\d+\.partial$/);
-    const again = await runCli(['export', '--db', big, '--out', out, '--format', 'parquet', '--json'], env);
+    const again = await runCli(['export', '--db', big, '--out', out, '--file-format', 'parquet', '--json'], env);
     expect(again.code).toBe(0);
     const manifest = JSON.parse(again.stdout) as { dir: string; files: Array<{ name: string; rows: number }> };
     expect(readdirSync(out)).toEqual([manifest.dir.split('/').pop()]);

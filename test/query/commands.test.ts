@@ -208,7 +208,7 @@ describe('top', () => {
       `SELECT r.id FROM run_metrics m JOIN runs r ON r.id = m.run_id WHERE m.key = 'loss' AND r.removed_upstream_at IS NULL AND r.deleted_at IS NULL AND m.min IS NOT NULL ORDER BY m.min ASC, r.id LIMIT 3`,
     );
     expect(out.rows.map((r) => r['run_id'])).toEqual(expected.map((e) => e.id));
-    expectFailure(await runCli(['top', ...db, '--metric', 'accuracy', '--stat', 'median']), 2, 'bad_argument', '--stat: expected one of latest, max, min, mean');
+    expectFailure(await runCli(['top', ...db, '--metric', 'accuracy', '--stat', 'median']), 2, 'bad_argument', '--stat: expected one of latest, max, min, mean, stddev, count');
   });
 
   it('--group-by PARAM: the best run per param value', async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -166,6 +166,37 @@ describe('docker-compose.yml and Dockerfile', () => {
       expect(r.code).toBe(0);
       expect(r.stdout.trim()).toBe('started daemon');
     });
+
+    it('the entrypoint does not restart-loop on an empty or unreadable key file: it says what to do, waits, then runs (issue 18 item 11)', async () => {
+      const keys = join(tmp.dir, 'secrets');
+      mkdirSync(keys, { recursive: true });
+      const apiKey = join(keys, 'dd_api_key');
+      writeFileSync(apiKey, '\n'); // what `printf %s "$DD_API_KEY" > …` writes from an unset variable, give or take a newline
+      const [command, ...args] = ['sh', 'docker/entrypoint.sh', 'node', '-e', 'console.log("started")', 'daemon'];
+      const child = spawn(command!, args, {
+        cwd: ROOT,
+        env: { PATH: process.env['PATH'] ?? '', MODELLAB_DB: join(tmp.dir, 'keys-data', 'mirror.db'), DD_API_KEY_FILE: apiKey, DD_APP_KEY_FILE: join(keys, 'missing') },
+      });
+      let stderr = '';
+      let stdout = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      const deadline = Date.now() + 10_000;
+      while (!stderr.includes('\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(child.exitCode).toBeNull();
+      expect(stdout).toBe('');
+      expect(stderr.trim()).toBe(
+        `error [secret_unusable]: DD_API_KEY_FILE: ${apiKey} is empty; DD_APP_KEY_FILE: ${join(keys, 'missing')} does not exist; ` +
+          `on the host write the key into ./secrets (printf %s "$DD_API_KEY" > secrets/dd_api_key, the same for dd_app_key), readable by ${process.getuid!()}:${process.getgid!()} ` +
+          '(chmod 0644, or chown to MODELLAB_UID:MODELLAB_GID); waiting until it is usable',
+      );
+      // The keys arrive: the command starts on its own (the entrypoint checks every 5 s).
+      writeFileSync(apiKey, 'an-api-key');
+      writeFileSync(join(keys, 'missing'), 'an-app-key');
+      expect(await exited).toBe(0);
+      expect(stdout.trim()).toBe('started');
+    }, 30_000);
 
     it('the entrypoint does not crash-loop on a data folder it cannot write: it says what to run and waits', async () => {
       const [command, ...args] = ['sh', 'docker/entrypoint.sh', 'node', '-e', 'console.log("started")', 'daemon'];

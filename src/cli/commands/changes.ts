@@ -43,8 +43,14 @@ function toReport(r: ChangesReport, color: boolean): Report {
     kind: e.kind, detail: e.detail, pass: e.sync_id, changed_at: e.changed_at,
   });
   const events: Rows = { columns: EVENT_COLUMNS, rows: r.events.map(eventRow) };
+  // created + updated + removed add up to the entries; one update can change several kinds of field, so the
+  // kinds of the updates are said separately, as what they changed (and may add up to more than the updates).
+  const updated = r.entries - r.totals.created - r.totals.removed;
+  const fieldKinds = CHANGE_KINDS.filter((k) => k !== 'created' && k !== 'removed' && r.totals[k] > 0).map((k) => `${r.totals[k]} ${k}`);
   const headline = `changes since ${r.since.description}: ${r.entries} journal entr${r.entries === 1 ? 'y' : 'ies'}` +
-    (r.entries > 0 ? ` (${CHANGE_KINDS.filter((k) => r.totals[k] > 0).map((k) => `${r.totals[k]} ${k}`).join(', ')})` : '');
+    (r.entries > 0
+      ? ` (${r.totals.created} created, ${updated} updated, ${r.totals.removed} removed${updated > 0 && fieldKinds.length > 0 ? `; the updates changed: ${fieldKinds.join(', ')}, one update counted under each kind it changed` : ''})`
+      : '');
   const byProject = new Map<string, Rows>();
   for (const e of r.events) {
     const key = e.project ?? (e.project_id === null ? '(no project)' : `project #${e.project_id}`);

@@ -1,15 +1,17 @@
 import { rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import pino from 'pino';
+import type { Logger } from 'pino';
 import { createClient } from '../../api/index.js';
-import { startEmulator, type World } from '../../emulator/index.js';
-import { listChanges, runsByStatusPerProject, summarizeChanges, topRunsByMetric } from '../../query/index.js';
+import type { World } from '../../emulator/index.js';
+import { listChanges, readSamePassUpdates, runsByStatusPerProject, summarizeChanges, topRunsByMetric } from '../../query/index.js';
 import { createProgressBar } from '../../render/progress.js';
 import { formatTable } from '../../render/table.js';
 import { isDemoMirror, markDemoMirror, openStore, StoreError, type Store } from '../../store/index.js';
 import { ConfigError } from '../../config/index.js';
 import { DEFAULT_SYNC_OPTIONS, runSync, type SyncResult } from '../../sync/index.js';
 import { summarize } from './sync.js';
+import { createLogger } from '../../logger.js';
 
 interface DemoFlags {
   db: string;
@@ -22,10 +24,16 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('mirror a realistic emulated organization into ./data/demo.db and answer questions from it offline')
-    .option('--db <path>', 'the demo database (recreated if the demo made it; any other file is refused)', './data/demo.db')
+    // Beside MODELLAB_DB when it is set: in the image that is /data (writable), not ./data under /app.
+    .option('--db <path>', 'the demo database (recreated if the demo made it; any other file is refused)', defaultDemoDb(process.env['MODELLAB_DB']))
     .option('--runs <n>', 'runs in the emulated organization', '6000')
     .option('--projects <n>', 'projects in the emulated organization', '24')
     .action(async (flags: DemoFlags) => runDemo(flags));
+}
+
+/** ./data/demo.db, or demo.db in the folder of MODELLAB_DB when it is set. */
+function defaultDemoDb(mirrorDb: string | undefined): string {
+  return mirrorDb?.trim() ? join(dirname(mirrorDb.trim()), 'demo.db') : './data/demo.db';
 }
 
 async function runDemo(flags: DemoFlags): Promise<void> {
@@ -33,8 +41,12 @@ async function runDemo(flags: DemoFlags): Promise<void> {
   const projects = readCount('--projects', flags.projects, 1);
   // Checked before anything starts: a refusal must leave no emulator running and no file touched.
   clearDemoDb(flags.db);
-  const emulator = await startEmulator({ port: 0, seed: 2026, runs, projects });
-  const log = pino({ level: 'warn' }, pino.destination(2));
+  // Loaded here, not at start: only the demo (and the emulator command) pays for the emulator.
+  const { startEmulator } = await import('../../emulator/index.js');
+  // A recent, consistent history: it ends now and only runs of the last day are still in progress, so that
+  // health, durations and changes read as they would in a live lab.
+  const emulator = await startEmulator({ port: 0, seed: 2026, runs, projects, timeline: { endMs: Date.now(), activeWithinMs: 24 * 3600_000 } });
+  const log = createLogger('warn', 2, { format: 'json' });
   const client = createClient({ baseUrl: emulator.url, apiKey: 'demo', appKey: 'demo', logger: log, queue: { concurrency: 16 } });
   let store: Store | undefined;
   try {
@@ -43,7 +55,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     console.log(`Model Lab API emulator on ${emulator.url}: ${projects} projects, ${runs} runs (seeded, no Datadog account needed)\n`);
     console.log(`1. Full pass into ${flags.db}`);
     const full = await syncWithProgress(store, client, log);
-    console.log(`   ${summarize(full)}\n`);
+    console.log(`   ${summarize(full, readSamePassUpdates(store, full.syncId))}\n`);
 
     console.log('2. Offline answers from the mirror (no API calls)\n');
     console.log('Runs by status, for the 6 largest projects:');
@@ -56,7 +68,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     const activity = simulateActivity(emulator.world);
     console.log(`3. Meanwhile upstream: ${activity}`);
     const incremental = await syncWithProgress(store, client, log);
-    console.log(`   ${summarize(incremental)}\n`);
+    console.log(`   ${summarize(incremental, readSamePassUpdates(store, incremental.syncId))}\n`);
     console.log('What the incremental pass changed (the `changes` journal):');
     console.log(indent(formatTable(summarizeChanges(store, incremental.syncId) as unknown as Record<string, unknown>[])) + '\n');
     const examples = listChanges(store, incremental.syncId, 8, { distinct: true }).map((c) => ({
@@ -67,14 +79,14 @@ async function runDemo(flags: DemoFlags): Promise<void> {
       after: c.after ? truncate(c.after, 60) : '',
     }));
     console.log(indent(formatTable(examples)) + '\n');
-    console.log(`Try next (offline, from the mirror):
-  npx tsx src/cli.ts top --db ${flags.db} --metric accuracy --columns params.learning_rate
-  npx tsx src/cli.ts changes --db ${flags.db}
-  npx tsx src/cli.ts runs --db ${flags.db} --where "metrics.loss.min < 0.1 AND status = 'completed'"
-  npx tsx src/cli.ts query --db ${flags.db} "SELECT project, runs, completed, failed FROM project_summary ORDER BY runs DESC LIMIT 5"
+    console.log(`Try next (offline, from the mirror; \`npm run build\` makes dist/cli.js):
+  node dist/cli.js top --db ${flags.db} --metric accuracy --columns params.learning_rate
+  node dist/cli.js changes --db ${flags.db}
+  node dist/cli.js runs --db ${flags.db} --where "metrics.loss.min < 0.1 AND status = 'completed'"
+  node dist/cli.js query --db ${flags.db} "SELECT project, runs, completed, failed FROM project_summary ORDER BY runs DESC LIMIT 5"
   sqlite3 ${flags.db} "SELECT entity, entity_id, change, fields FROM changes ORDER BY id DESC LIMIT 20"
-  npx tsx src/cli.ts emulator --port 8080          # the emulator on its own, for curl
-  DD_API_KEY=… DD_APP_KEY=… DD_SITE=datadoghq.com npx tsx src/cli.ts sync --full   # your real organization`);
+  node dist/cli.js emulator --port 8080          # the emulator on its own, for curl
+  DD_API_KEY=… DD_APP_KEY=… DD_SITE=datadoghq.com node dist/cli.js sync --full   # your real organization`);
   } finally {
     store?.close();
     await client.close();
@@ -108,7 +120,7 @@ function readCount(flag: string, raw: string, min: number): number {
   return n;
 }
 
-async function syncWithProgress(store: Store, client: ReturnType<typeof createClient>, log: pino.Logger): Promise<SyncResult> {
+async function syncWithProgress(store: Store, client: ReturnType<typeof createClient>, log: Logger): Promise<SyncResult> {
   const progress = process.stderr.isTTY ? createProgressBar() : undefined;
   try {
     return await runSync({ store, client, log, ...(progress ? { progress } : {}) }, DEFAULT_SYNC_OPTIONS);

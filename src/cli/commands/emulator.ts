@@ -1,6 +1,9 @@
 import { ConfigError } from '../../config/index.js';
 import type { Command } from 'commander';
-import { SOFT_DELETED_LOOKUPS, assertFlavor, startEmulator, type EmulatorOptions, type SoftDeletedLookup } from '../../emulator/index.js';
+import type * as Emulator from '../../emulator/index.js';
+import type { EmulatorOptions, SoftDeletedLookup } from '../../emulator/index.js';
+
+type EmulatorModule = typeof Emulator;
 
 interface EmulatorFlags {
   port?: string;
@@ -41,8 +44,10 @@ export function registerEmulatorCommand(program: Command): void {
     .option('--flavor <name>', 'recorded (what the live service returns: pages from 0, params null…) or reference (the API reference page) (default recorded)')
     .option('--soft-deleted <answer>', 'what get/artifacts of a soft-deleted item answer: visible or not_found (default: visible for recorded, not_found for reference)')
     .action(async (flags: EmulatorFlags) => {
-      const options = parseEmulatorFlags(flags);
-      const emulator = await startEmulator(options);
+      // Loaded here, not at start: only this command (and demo) pays for the emulator.
+      const module = await import('../../emulator/index.js');
+      const options = parseEmulatorFlags(flags, module);
+      const emulator = await module.startEmulator(options);
       const { world } = emulator;
       const { projectCount, runCount, seed } = world.seeded;
       console.log(`emulator listening on ${emulator.url} (projects=${projectCount}, runs=${runCount}, seed=${seed}, flavor=${world.flavor}, soft-deleted=${world.softDeletedLookup})`);
@@ -55,7 +60,9 @@ export function registerEmulatorCommand(program: Command): void {
 }
 
 /** Flags → options; every bad value is an error naming the flag and what it received. */
-export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorOptions {
+export function parseEmulatorFlags(flags: EmulatorFlags, emulator: Pick<EmulatorModule, 'assertFlavor' | 'SOFT_DELETED_LOOKUPS'>): EmulatorOptions {
+  const assertFlavor: EmulatorModule['assertFlavor'] = emulator.assertFlavor;
+  const { SOFT_DELETED_LOOKUPS } = emulator;
   const options: EmulatorOptions = {};
   if (flags.port !== undefined) options.port = parseInteger('--port', flags.port, 0, 65535);
   if (flags.host !== undefined) {

@@ -8,6 +8,7 @@ interface HealthFlags extends ReadFlags {
   stuckAfter?: string;
   outlierZ?: string;
   limit?: string;
+  includeDeleted?: boolean;
 }
 
 /** Adds `health`: stuck runs, failure rate per project, duration outliers. */
@@ -19,7 +20,8 @@ export function registerHealthCommand(program: Command): void {
       .option('--project <id|name...>', 'only these projects (ids or exact names)')
       .option('--stuck-after <duration>', 'no update for this long counts as stuck (measured from the last successful pass)', '24h')
       .option('--outlier-z <z>', 'a completed run this many standard deviations from its project\'s mean duration is an outlier', '3')
-      .option('--limit <n>', 'at most this many stuck runs and outliers', '20'),
+      .option('--limit <n>', 'at most this many stuck runs and outliers', '20')
+      .option('--include-deleted', 'include runs soft-deleted in Model Lab'),
   ).action((flags: HealthFlags) =>
     runReadCommand(flags, ({ store, now }) => {
       const stuckAfterMs = parseDuration(flags.stuckAfter ?? '24h');
@@ -33,6 +35,7 @@ export function registerHealthCommand(program: Command): void {
         stuckAfterMs,
         outlierZ: z,
         limit: readCount('--limit', flags.limit, 20),
+        includeDeleted: flags.includeDeleted ?? false,
         reference,
       });
       return toReport(report, flags.stuckAfter ?? '24h', z);

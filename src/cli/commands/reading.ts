@@ -31,6 +31,8 @@ export interface Report {
   sections: Array<{ name: string; title: string; rows: Rows }>;
   /** the human rendering for `table`; defaults to the sections as titled tables */
   text?: string;
+  /** one line each on stderr (and a `warnings` field of the JSON): names the mirror has never seen, … */
+  warnings?: string[];
   /** rows read as they are written, for csv and ndjson (answers too large to hold in memory) */
   stream?: { columns: string[]; rows: Iterable<Record<string, unknown>> };
 }
@@ -69,8 +71,10 @@ export function printReport(report: Report, format: OutputFormat, color: boolean
     const warning = staleWarning(age);
     if (warning) console.error(warning);
   }
+  const warnings = report.warnings ?? [];
+  for (const w of warnings) console.error(`warning: ${w}`);
   if (format === 'json') {
-    console.log(JSON.stringify({ mirror: ages.length === 1 ? ages[0] : ages, ...report.json }));
+    console.log(JSON.stringify({ mirror: ages.length === 1 ? ages[0] : ages, ...report.json, ...(warnings.length > 0 ? { warnings } : {}) }));
     return;
   }
   if (format === 'table') {

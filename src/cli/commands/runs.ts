@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resolveProjects, searchRuns } from '../../query/index.js';
+import { checkNames, resolveProjects, searchRuns } from '../../query/index.js';
 import { projectRow } from '../../render/index.js';
 import { addReadOptions, readCount, runReadCommand, type ReadFlags } from './reading.js';
 
@@ -28,9 +28,15 @@ export function registerRunsCommand(program: Command): void {
       .option('--include-deleted', 'include runs soft-deleted in Model Lab'),
   ).action((flags: RunsFlags) =>
     runReadCommand(flags, ({ store, now }) => {
+      const statuses = (flags.status ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+      const warnings = checkNames(store, {
+        statuses,
+        ...(flags.where !== undefined ? { where: flags.where } : {}),
+        fields: [...(flags.sort !== undefined ? [flags.sort] : []), ...(flags.columns ?? []).flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean)],
+      });
       const result = searchRuns(store, {
         projectIds: resolveProjects(store, flags.project ?? []),
-        statuses: (flags.status ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
+        statuses,
         ...(flags.where !== undefined ? { where: flags.where } : {}),
         ...(flags.sort !== undefined ? { sort: flags.sort } : {}),
         limit: readCount('--limit', flags.limit, 100),
@@ -43,6 +49,7 @@ export function registerRunsCommand(program: Command): void {
       return {
         json: { returned: n, truncated: result.truncated, columns: result.columns, runs: result.rows.map((r) => projectRow(r, result.columns)) },
         sections: [{ name: 'runs', title, rows: result }],
+        warnings,
       };
     }),
   );

@@ -28,12 +28,12 @@ export function registerSnapshotCommand(program: Command): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       const snapshot = await takeSnapshot({ dbPath: config.dbPath, outDir: dir, signal: abort.signal });
-      log.info({ path: snapshot.path, bytes: snapshot.manifest.size_bytes, ms: snapshot.durationMs }, 'snapshot written');
+      log.debug({ path: snapshot.path, bytes: snapshot.manifest.size_bytes, ms: snapshot.durationMs }, 'snapshot written');
       // Exports read the snapshot, not the live mirror: the same point in time, and no reader on the live file.
       const exported = formats.length > 0 ? await exportMirror({ dbPath: snapshot.path, outDir: dir, formats, signal: abort.signal }) : null;
-      if (exported) log.info({ dir: exported.dir, files: exported.manifest.files.length, ms: exported.durationMs }, 'export written');
+      if (exported) log.debug({ dir: exported.dir, files: exported.manifest.files.length, ms: exported.durationMs }, 'export written');
       const retention = applyRetention(dir, { daily: keepDaily, weekly: keepWeekly });
-      if (retention.deleted.length > 0) log.info({ deleted: retention.deleted }, 'retention applied');
+      if (retention.deleted.length > 0) log.debug({ deleted: retention.deleted }, 'retention applied');
       if (flags.json) {
         console.log(JSON.stringify({ snapshot, export: exported, retention, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
         return;

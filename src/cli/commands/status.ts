@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/index.js';
-import { describeAge, readMirrorStatus, readServiceStatus } from '../../query/index.js';
+import { describeAge, readDaemonStatus, readMirrorStatus, readServiceStatus, type DaemonStatus } from '../../query/index.js';
 import { formatTable } from '../../render/table.js';
 import { openStore } from '../../store/index.js';
 
@@ -19,9 +19,14 @@ export function registerStatusCommand(program: Command): void {
       const store = openStore(path, { readonly: true });
       try {
         const s = readMirrorStatus(store);
-        const service = readServiceStatus(config);
+        const daemon = readDaemonStatus(store, new Date());
+        // A running daemon's own schedules win over what this process's configuration says.
+        const running = daemon.state === 'running' ? daemon.record!.schedules : null;
+        const service = readServiceStatus(
+          running ? { schedule: { incremental: running.incremental, full: running.full }, snapshots: { schedule: running.snapshot, dir: config.snapshots.dir } } : config,
+        );
         if (flags.json) {
-          console.log(JSON.stringify({ ...s, service }));
+          console.log(JSON.stringify({ ...s, service: { ...service, schedules_from: running ? 'daemon' : 'config', daemon } }));
           return;
         }
         console.log(`${s.path}: ${s.counts.projects} projects, ${s.counts.runs} runs (${s.counts.removed_runs} removed upstream), ${s.counts.changes} journal entries`);
@@ -37,6 +42,7 @@ export function registerStatusCommand(program: Command): void {
           console.log(
             `failures: ${s.failures.consecutive} since the last success; latest #${s.failures.last.id} (${s.failures.last.kind}) at ${s.failures.last.finished_at ?? '?'}: ${s.failures.last.error ?? 'no message'}`,
           );
+        console.log(`${describeDaemon(daemon)}; the schedules below are ${running ? "the running daemon's" : 'the configured ones'}`);
         for (const job of service.schedules) console.log(`next ${job.job}: ${job.next ?? 'never'} (${job.schedule})`);
         const snap = service.last_snapshot;
         console.log(snap ? `last snapshot: ${snap.path} at ${snap.created_at} (${snap.size_bytes} bytes)` : `last snapshot: none in ${service.snapshot_dir}`);
@@ -47,4 +53,18 @@ export function registerStatusCommand(program: Command): void {
         store.close();
       }
     });
+}
+
+function describeDaemon(d: DaemonStatus): string {
+  const r = d.record;
+  if (!r) return 'daemon: none has run on this mirror';
+  const where = `pid ${r.pid} on ${r.hostname}`;
+  switch (d.state) {
+    case 'running':
+      return `daemon: running (${where} since ${r.started_at}, heartbeat ${d.heartbeat_age_seconds ?? '?'} s ago; ${r.pass_running ? 'a pass is running' : `passes ${r.scheduling.replace('_', ' ')}`}${r.http ? `; ${r.http}/healthz` : ''})`;
+    case 'stopped':
+      return `daemon: not running (${where} stopped at ${r.stopped_at})`;
+    default:
+      return `daemon: not running (${where} sent no heartbeat since ${r.heartbeat_at}: killed or hung)`;
+  }
 }

@@ -5,6 +5,7 @@ import { createLogger } from '../../logger.js';
 import { createProgressBar } from '../../render/progress.js';
 import { describeAge } from '../../query/index.js';
 import { runSync, SyncInterruptedError, type SyncResult } from '../../sync/index.js';
+import { resolveProjectNames, splitProjectSpecs } from './project-names.js';
 
 /** Adds `sync [--full] [--project ID…]`. */
 export function registerSyncCommand(program: Command): void {
@@ -13,7 +14,7 @@ export function registerSyncCommand(program: Command): void {
     .description('pull projects, runs, metric summaries and artifact listings into the SQLite mirror')
     .option('--full', 'a full pass (everything, plus removals); the default is incremental once a full pass has succeeded')
     .option('--incremental', 'an incremental pass (runs a full one first if none has succeeded yet)')
-    .option('--project <id...>', 'limit the pass to these projects (space or comma separated, repeatable)')
+    .option('--project <id|name...>', 'limit the pass to these projects: ids or exact names (space or comma separated, repeatable)')
     .option('--db <path>', 'the mirror database (default: $MODELLAB_DB or ./data/mirror.db)')
     .option('--artifacts <policy>', 'run artifact listings: all | finished | changed | none (default: $MODELLAB_ARTIFACTS or all)')
     .option('--artifact-depth <n>', 'directory levels to descend in run artifact listings (default 3)')
@@ -23,7 +24,8 @@ export function registerSyncCommand(program: Command): void {
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
     .option('--json', 'print the result as one JSON object instead of a sentence')
     .action(async (flags: ConfigFlags & { json?: boolean }) => {
-      const config = loadConfig(process.env, flags);
+      const projects = splitProjectSpecs(flags.project ?? []);
+      const config = loadConfig(process.env, { ...flags, project: projects.ids });
       const tty = process.stderr.isTTY === true;
       // On a terminal the progress bar speaks; logs below warn would tear it.
       const log = createLogger(tty && !flags.logLevel ? 'warn' : config.logLevel);
@@ -34,10 +36,13 @@ export function registerSyncCommand(program: Command): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
-        const result = await runSync({ store: ctx.store, client: ctx.client, log, ...(progress ? { progress } : {}) }, config.sync, abort.signal);
+        const named = projects.names.length > 0 ? await resolveProjectNames(ctx.store, ctx.client, projects.names) : [];
+        const sync = named.length > 0 ? { ...config.sync, projectIds: [...new Set([...config.sync.projectIds, ...named])] } : config.sync;
+        const result = await runSync({ store: ctx.store, client: ctx.client, log, ...(progress ? { progress } : {}) }, sync, abort.signal);
         progress?.stop();
         const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-        console.log(flags.json ? JSON.stringify({ ...result, maxRssMb }) : summarize(result));
+        const { readSamePassUpdates } = await import('../../query/index.js');
+        console.log(flags.json ? JSON.stringify({ ...result, maxRssMb }) : summarize(result, readSamePassUpdates(ctx.store, result.syncId)));
         const warning = describeWarnings(result);
         if (warning) console.error(warning);
       } finally {
@@ -49,8 +54,8 @@ export function registerSyncCommand(program: Command): void {
     });
 }
 
-/** One line that says what a pass did. */
-export function summarize(r: SyncResult): string {
+/** One line that says what a pass did; `samePass`: its updates of rows it inserted itself (they make inserted + updated exceed the rows). */
+export function summarize(r: SyncResult, samePass?: { count: number; fields: string[] }): string {
   const c = r.counters;
   const resumed = r.resumed ? ` (resumed pass #${r.resumed.from}, started ${describeAge(r.resumed.ageSeconds * 1000)} ago)` : '';
   const skipped = c.skipped > 0 ? `, ${c.skipped} skipped` : '';
@@ -59,6 +64,9 @@ export function summarize(r: SyncResult): string {
     c.confirmations > 0 ? `${c.confirmations} removal candidates confirmed by id` : '',
     c.rewalks > 0 ? `${c.rewalks} listings walked again after they changed` : '',
     unknown ? `new values stored as they came: ${unknown}` : '',
+    samePass && samePass.count > 0
+      ? `${samePass.count} of the ${c.updated} updates completed rows inserted earlier in this same pass${samePass.fields.length > 0 ? ` (${samePass.fields.join(', ')})` : ''}`
+      : '',
   ].filter(Boolean).join('; ');
   const byResource = Object.entries(c.requests_by_resource)
     .filter(([, n]) => n > 0)

@@ -1,5 +1,5 @@
-import type { Command } from 'commander';
-import { chooseDirection, QueryError, rankRuns, resolveProjects, LEADERBOARD_STATS } from '../../query/index.js';
+import { Option, type Command } from 'commander';
+import { checkNames, chooseDirection, QueryError, rankRuns, resolveProjects, LEADERBOARD_STATS } from '../../query/index.js';
 import { projectRow } from '../../render/index.js';
 import { addReadOptions, readCount, runReadCommand, type ReadFlags } from './reading.js';
 
@@ -12,6 +12,7 @@ interface TopFlags extends ReadFlags {
   status?: string[];
   where?: string;
   groupBy?: string;
+  limit?: string;
   n?: string;
   columns?: string[];
   includeDeleted?: boolean;
@@ -38,13 +39,24 @@ export function registerTopCommand(program: Command): void {
       .option('--status <status...>', 'only runs in these statuses')
       .option('--where <expression>', 'a --where filter, as for `runs`')
       .option('--group-by <param>', 'the best run for each value of this param (or params.X, tags.X, status, …)')
-      .option('-n, --n <n>', 'how many runs (or groups)', '10')
+      .option('-n, --limit <n>', 'how many runs (or groups)', '10')
+      .addOption(new Option('--n <n>', 'the old name of --limit').hideHelp())
       .option('--columns <fields...>', 'extra fields to show, e.g. params.learning_rate')
       .option('--include-deleted', 'include runs soft-deleted in Model Lab'),
   ).action((flags: TopFlags) =>
     runReadCommand(flags, ({ store, now }) => {
       const metric = flags.metric ?? '';
       if (metric.trim() === '') throw new QueryError('bad_argument', '--metric: expected a metric key such as accuracy');
+      const statuses = (flags.status ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+      const warnings = checkNames(store, {
+        metric,
+        statuses,
+        ...(flags.where !== undefined ? { where: flags.where } : {}),
+        fields: [
+          ...(flags.groupBy !== undefined ? [/^[a-z]+\./i.test(flags.groupBy) ? flags.groupBy : `params.${flags.groupBy}`] : []),
+          ...(flags.columns ?? []).flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean),
+        ],
+      });
       const direction = chooseDirection(metric, flags);
       const stat = (flags.stat ?? 'latest').toLowerCase() as (typeof LEADERBOARD_STATS)[number];
       const result = rankRuns(store, {
@@ -52,10 +64,10 @@ export function registerTopCommand(program: Command): void {
         stat,
         direction,
         projectIds: resolveProjects(store, flags.project ?? []),
-        statuses: (flags.status ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
+        statuses,
         ...(flags.where !== undefined ? { where: flags.where } : {}),
         ...(flags.groupBy !== undefined ? { groupBy: flags.groupBy } : {}),
-        limit: readCount('-n', flags.n, 10),
+        limit: readCount('--limit', flags.n ?? flags.limit, 10),
         ...(flags.columns ? { columns: flags.columns } : {}),
         includeDeleted: flags.includeDeleted ?? false,
         now,
@@ -70,6 +82,7 @@ export function registerTopCommand(program: Command): void {
         },
         // The ranked column is named by its statistic: latest is data of its own, not a value within [min, max].
         sections: [{ name: 'top', title, rows: namedByStat(result, stat) }],
+        warnings,
       };
     }),
   );

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { chooseDirection, LEADERBOARD_STATS, QueryError, readRunTree, resolveProjects, type RunTree, type TreeNode } from '../../query/index.js';
+import { checkNames, chooseDirection, LEADERBOARD_STATS, QueryError, readRunTree, resolveProjects, type RunTree, type TreeNode } from '../../query/index.js';
 import { formatTree, type Rows, type TreeLine } from '../../render/index.js';
 import { addReadOptions, readCount, runReadCommand, type ReadFlags, type Report } from './reading.js';
 
@@ -40,7 +40,7 @@ export function registerTreeCommand(program: Command): void {
         limit: readCount('--limit', flags.limit, 20),
         includeDeleted: flags.includeDeleted ?? false,
       });
-      return toReport(tree, flags.metric, stat, direction);
+      return { ...toReport(tree, flags.metric, stat, direction), warnings: checkNames(store, { shownMetrics: flags.metric !== undefined ? [flags.metric] : [] }) };
     }),
   );
 }
