@@ -38,3 +38,9 @@ export function recordLastPublish(dbPath: string, report: LastPublish): boolean 
 export function readLastPublish(store: Store): LastPublish | null {
   return readState<LastPublish>(store, STATE_KEY) ?? null;
 }
+
+/** The `status` line of the last publish. */
+export function formatLastPublish(p: LastPublish): string {
+  const what = p.status === 'succeeded' ? `${p.mode}, ${p.runs} runs, journal up to #${p.change_id}, ${p.duration_ms} ms${p.verified === null ? '' : p.verified ? ', verified' : ', verify FAILED'}` : `error: ${p.error ?? 'no message'}`;
+  return `last publish: ${p.status} at ${p.finished_at} to ${p.target} schema ${p.schema} (${what})`;
+}
