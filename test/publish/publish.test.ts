@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { runBuiltCli } from '../helpers/cli.js';
-import { queryAll, queryOne } from '../helpers/db.js';
+import { queryOne } from '../helpers/db.js';
 import { syncOnce, TEST_KEYS } from '../helpers/mirror.js';
 import { connectTestPg, dropSchemas, PG_TESTS_RUN, TEST_PG_URL, uniqueSchema } from '../helpers/postgres.js';
 import { tmpDbPath } from '../helpers/tmp.js';
