@@ -264,7 +264,7 @@ function readPublishUrl([source, raw]: [string, string | undefined]): Secret | n
     throw new ConfigError(`${source}: not a URL; expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`);
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
-    throw new ConfigError(`${source}: expected a postgres:// or postgresql:// URL, got a ${url.protocol}// one`);
+    throw new ConfigError(`${source}: expected a postgres:// or postgresql:// URL, got ${url.protocol}//…`);
   if (!url.hostname && !url.searchParams.get('host')) throw new ConfigError(`${source}: the URL names no host; expected postgres://USER@HOST[:PORT]/DATABASE`);
   return new Secret(value);
 }
