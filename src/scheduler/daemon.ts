@@ -10,6 +10,7 @@ import { startHttpServer, type RunningHttpServer } from './http.js';
 import { collectMetrics, countRows, findLatestOutputs, readPassTotals, type LatestOutputs, type PassTotals, type RowCounts } from './metrics.js';
 import { EXPOSITION_CONTENT_TYPE, formatExposition } from './prometheus.js';
 import { runSnapshotJob, type CliCommand } from './snapshot-job.js';
+import { PublishJobState, runPublishJob, type PublishSettings } from './publish-job.js';
 import { DaemonState } from './state.js';
 
 /** When the daemon syncs. */
@@ -46,6 +47,8 @@ export interface DaemonConfig {
   schedule: Schedule;
   daemon: DaemonSettings;
   snapshots: SnapshotSettings;
+  /** the PostgreSQL copy published after each successful pass (url null or absent: not published) */
+  publish?: PublishSettings;
 }
 
 export interface DaemonDeps {
@@ -104,6 +107,10 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
   let fullPending = false;
   let snapshotPending = false;
   let snapshotJob: Promise<void> | null = null;
+  const publishing = config.publish?.url ? config.publish : null;
+  const publishState = new PublishJobState();
+  let publishPending = false;
+  let publishJob: Promise<void> | null = null;
 
   const lastSuccess = (): LastSuccess | null =>
     (reader.sqlite.prepare(`SELECT id, kind, finished_at FROM sync_runs WHERE status = 'succeeded' ORDER BY id DESC LIMIT 1`).get() as LastSuccess | undefined) ?? null;
@@ -127,6 +134,30 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
         refreshOutputs();
       });
   };
+  // One publish at a time; a pass that succeeds meanwhile asks for one more when it ends.
+  const startPublish = (): void => {
+    if (!publishing || !publishPending || publishJob || signal.aborted) return;
+    publishPending = false;
+    publishState.running = true;
+    publishJob = runPublishJob(deps.cli, deps.store.path, publishing, signal)
+      .then((result) => {
+        publishState.lastSuccess = { at: now(), ...result };
+        publishState.consecutiveFailures = 0;
+        log.info({ schema: publishing.schema, mode: result.mode, runs: result.runs, ms: result.durationMs }, 'publish finished');
+      })
+      .catch((err: Error) => {
+        if (signal.aborted) return;
+        publishState.failures++;
+        publishState.consecutiveFailures++;
+        publishState.lastError = { at: now(), message: err.message };
+        log.error({ err }, 'publish failed; the mirror is untouched and the next pass publishes again');
+      })
+      .finally(() => {
+        publishState.running = false;
+        publishJob = null;
+        startPublish();
+      });
+  };
   const requestSnapshot = (): void => {
     snapshotPending = true;
     startSnapshot();
@@ -143,6 +174,7 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
       const { inserted, updated, removed } = result.counters;
       if (result.kind === 'full' || inserted + updated + removed > 0) refreshRows();
       if (result.kind === 'full' && snapshots.schedule === 'after-full') snapshotPending = true;
+      publishPending = publishing !== null;
     } catch (err) {
       if (signal.aborted) return;
       const failure = { at: now(), code: errorCode(err), message: (err as Error).message };
@@ -184,6 +216,7 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
     running = pass(mode).finally(() => {
       running = null;
       startSnapshot();
+      startPublish();
       if (fullPending && !signal.aborted && !state.notBefore) trigger('full');
     });
   };
@@ -212,13 +245,14 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
     http = await startHttpServer(config.daemon.http.host, config.daemon.http.port, {
       '/healthz': () => {
         const report = health();
-        return { status: report.healthy ? 200 : 503, contentType: 'application/json', body: JSON.stringify(report) + '\n' };
+        const body = publishing ? { ...report, publish: publishState.report(publishing.schema) } : report;
+        return { status: report.healthy ? 200 : 503, contentType: 'application/json', body: JSON.stringify(body) + '\n' };
       },
       '/metrics': () => ({
         status: 200,
         contentType: EXPOSITION_CONTENT_TYPE,
-        body: formatExposition(
-          collectMetrics({
+        body: formatExposition([
+          ...collectMetrics({
             state,
             health: health(),
             rows,
@@ -231,7 +265,8 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
             ],
             now: now(),
           }),
-        ),
+          ...(publishing ? publishState.metrics() : []),
+        ]),
       }),
     });
     deps.onListening?.(http.url);
@@ -254,6 +289,7 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
   for (const task of [...passTasks, ...(snapshotTask ? [snapshotTask] : [])]) await task.destroy();
   await running;
   await snapshotJob;
+  await publishJob;
   await http?.close();
   reader.close();
   log.info('daemon stopped');
