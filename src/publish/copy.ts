@@ -4,10 +4,14 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { fullCollector } from './heap.js';
 import { ident, type ColumnSpec, type PgType } from './tables.js';
 
 // Bytes gathered before a write: large enough that per-write overhead vanishes, small enough to stay flat.
 const CHUNK_CHARS = 256 * 1024;
+// Rows between full collections: one collection (a few ms) per 250,000 rows keeps RSS flat at any mirror size.
+const ROWS_PER_COLLECTION = 250_000;
+let collect: (() => void) | null = null;
 
 type Encoder = (value: unknown) => string;
 
@@ -43,6 +47,7 @@ export async function copyRows(client: pg.ClientBase, schema: string, table: str
       for (let i = 1; i < width; i++) line += '\t' + encoders[i]!(row[i]);
       buffer += line + '\n';
       count++;
+      if (count % ROWS_PER_COLLECTION === 0) (collect ??= fullCollector())();
       if (buffer.length >= CHUNK_CHARS) {
         const ok = stream.write(buffer);
         buffer = '';
