@@ -2,6 +2,7 @@
 // so nothing loses its microseconds, and every error scrubbed of the connection's password.
 import { hostname } from 'node:os';
 import pg from 'pg';
+import { StoreError } from '../store/index.js';
 import { PublishError } from './errors.js';
 import { redactUrl, scrubSecret, type PublishTarget } from './target.js';
 
@@ -31,7 +32,8 @@ export async function connectTarget(target: PublishTarget, purpose: string): Pro
 
 /** Rewrites any error of a publish so its message cannot carry the password (pg errors may quote the connection). */
 export function scrubError(err: unknown, target: PublishTarget): Error {
-  if (err instanceof PublishError) return err;
+  // Ours already say what to do and never hold the URL (a mirror that cannot be read keeps its own code and exit).
+  if (err instanceof PublishError || err instanceof StoreError) return err;
   const message = scrubSecret((err as Error)?.message ?? String(err), target.url);
   const detail = (err as { detail?: string })?.detail;
   return new PublishError('publish_failed', `publishing to ${redactUrl(target.url)} failed: ${message}${detail ? ` (${scrubSecret(detail, target.url)})` : ''}`);

@@ -58,12 +58,14 @@ export async function publishMirror(options: PublishOptions): Promise<PublishRes
     const existing = await inspectSchema(client, target.schema, where);
     source = MirrorSource.open(options.dbPath);
     const shape = describeShape(source.specs);
-    const reason = fullPublishReason(existing, source, shape);
+    const reason = existing.kind === 'published' ? staleCopyReason(existing.state, source, shape) : 'first publish';
     const nowIso = (options.now ?? (() => new Date()))().toISOString();
     log.info({ target: where, schema: target.schema, mode: reason ? 'full' : 'incremental', reason }, 'publish started');
-    const counts = reason
-      ? await publishFull(client, source, target.schema, existing, { shape, nowIso, dbPath: options.dbPath })
-      : await publishIncremental(client, source, target.schema, (existing as { state: PublishedState }).state, { shape, nowIso, dbPath: options.dbPath });
+    const ctx = { shape, nowIso, dbPath: options.dbPath };
+    const counts =
+      existing.kind === 'published' && reason === null
+        ? await publishIncremental(client, source, target.schema, existing.state, ctx)
+        : await publishFull(client, source, target.schema, existing, ctx);
     const verify = options.verify ? await compareCopies(source, client, target.schema) : null;
     const result: PublishResult = {
       target: where,
@@ -85,10 +87,8 @@ export async function publishMirror(options: PublishOptions): Promise<PublishRes
   }
 }
 
-// null: an incremental publish will do.
-function fullPublishReason(existing: SchemaState, source: MirrorSource, shape: string): string | null {
-  if (existing.kind !== 'published') return 'first publish';
-  const s = existing.state;
+// Why a published copy must be rebuilt; null: an incremental publish will do.
+function staleCopyReason(s: PublishedState, source: MirrorSource, shape: string): string | null {
   if (s.format !== PUBLISH_FORMAT) return `the copy was made by another version of publish (format ${s.format})`;
   if (s.mirror_mark !== source.facts.mirrorMark) return 'the copy was made from another mirror';
   if (s.shape !== shape) return 'the mirror has new or changed columns';

@@ -1,6 +1,7 @@
 // What publish refuses and what it never says: a schema it did not make (left untouched), a second publisher
 // (advisory lock), bad input (exit 2), and the connection's password in any error, log or status line.
 import type { ChildProcess } from 'node:child_process';
+import Database from 'better-sqlite3';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
@@ -171,6 +172,19 @@ describe.skipIf(!PG_TESTS_RUN)('publish refuses, and keeps the password to itsel
       expect(res.stderr.trim()).toMatch(message);
       expect(res.stderr).not.toContain(PASSWORD);
     }
+    // Another application's SQLite file is refused untouched, before anything is written to PostgreSQL.
+    const foreignPath = `${db.path}.foreign`;
+    const foreign = new Database(foreignPath);
+    foreign.exec(`CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, 'keep me')`);
+    foreign.close();
+    const s = schema();
+    const refused = await runBuiltCli(['publish', '--to', TEST_PG_URL, '--schema', s], { MODELLAB_DB: foreignPath });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toMatch(/^error \[db_foreign\]: .*\.foreign is a SQLite database of another application \(it holds notes\)/);
+    expect((await pgc.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [s])).rowCount).toBe(0);
+    const reopened = new Database(foreignPath, { readonly: true });
+    expect(reopened.prepare('SELECT body FROM notes').pluck().all()).toEqual(['keep me']);
+    reopened.close();
     const noMirror = await runBuiltCli(['publish', '--to', TEST_PG_URL], { MODELLAB_DB: `${db.path}.absent` });
     expect(noMirror.code).toBe(2);
     expect(noMirror.stderr.trim()).toMatch(/^error \[config_invalid\]: no mirror database at .*\.absent: run `modellab-mirror sync` first/);
