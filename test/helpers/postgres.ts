@@ -2,13 +2,25 @@
 // so tests of other engineers on the same server never meet ours.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { describe, inject, it } from 'vitest';
 import { DEFAULT_TEST_PG_URL } from './postgres-setup.js';
 
 export const TEST_PG_URL = process.env['MODELLAB_TEST_PG_URL'] || DEFAULT_TEST_PG_URL;
 
-/** Whether the PostgreSQL tests run: the server answered, or CI requires them (they then fail on the connection). */
-export const PG_TESTS_RUN = inject('pgReachable') || process.env['MODELLAB_REQUIRE_PG'] === '1';
+/**
+ * A suite of PostgreSQL tests: run when the server answered; on a user's machine without one, skipped (the global
+ * setup said so once); in CI (MODELLAB_REQUIRE_PG=1) replaced by one failing test naming the server and the error.
+ */
+export function describePg(name: string, body: () => void): void {
+  if (inject('pgReachable')) describe(name, body);
+  else if (process.env['MODELLAB_REQUIRE_PG'] === '1')
+    describe(name, () => {
+      it('reaches the test PostgreSQL', () => {
+        throw new Error(`PostgreSQL at ${TEST_PG_URL} is unreachable (${inject('pgError')}); CI (MODELLAB_REQUIRE_PG=1) runs these tests against a real server`);
+      });
+    });
+  else describe.skip(name, body);
+}
 
 /** A schema name nobody else uses. */
 export function uniqueSchema(prefix = 't'): string {

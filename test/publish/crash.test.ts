@@ -3,12 +3,12 @@
 // the mirror. Kill points are chosen by what the publisher's session is doing (the statement it runs, the rows
 // its COPY has sent), not by time, so they land mid-publish on any machine.
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { collect, runBuiltCli, spawnBuiltCli } from '../helpers/cli.js';
 import { queryOne } from '../helpers/db.js';
 import { syncOnce, TEST_KEYS } from '../helpers/mirror.js';
-import { connectTestPg, dropSchemas, PG_TESTS_RUN, TEST_PG_URL, uniqueSchema } from '../helpers/postgres.js';
+import { connectTestPg, dropSchemas, describePg, TEST_PG_URL, uniqueSchema } from '../helpers/postgres.js';
 import { tmpDbPath } from '../helpers/tmp.js';
 
 function random(seed: number): () => number {
@@ -22,7 +22,7 @@ interface KillPoint {
   copy?: { table: string; rows: number };
 }
 
-describe.skipIf(!PG_TESTS_RUN)('a publish killed at random points (built CLI, SIGKILL, real server)', () => {
+describePg('a publish killed at random points (built CLI, SIGKILL, real server)', () => {
   let emu: RunningEmulator;
   let pgc: pg.Client;
   let watcher: pg.Client;

@@ -3,11 +3,11 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { runBuiltCli, spawnBuiltCli } from '../helpers/cli.js';
 import { TEST_KEYS } from '../helpers/mirror.js';
-import { connectTestPg, dropSchemas, PG_TESTS_RUN, TEST_PG_URL, uniqueSchema } from '../helpers/postgres.js';
+import { connectTestPg, dropSchemas, describePg, TEST_PG_URL, uniqueSchema } from '../helpers/postgres.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { parseExposition } from '../service/prometheus-parser.js';
 
@@ -51,7 +51,7 @@ async function metric(port: number, name: string): Promise<number | undefined> {
   return family ? family.samples.reduce((sum, sample) => sum + sample.value, 0) : undefined;
 }
 
-describe.skipIf(!PG_TESTS_RUN)('the daemon publishes after each successful pass (built CLI, real server)', () => {
+describePg('the daemon publishes after each successful pass (built CLI, real server)', () => {
   let emu: RunningEmulator;
   let pgc: pg.Client;
   const tmp = tmpDir();

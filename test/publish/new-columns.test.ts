@@ -3,14 +3,14 @@
 import Database from 'better-sqlite3';
 import type pg from 'pg';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { publishMirror } from '../../src/publish/index.js';
 import { syncOnce, TEST_KEYS } from '../helpers/mirror.js';
-import { connectTestPg, dropSchemas, PG_TESTS_RUN, TEST_PG_URL, uniqueSchema } from '../helpers/postgres.js';
+import { connectTestPg, dropSchemas, describePg, TEST_PG_URL, uniqueSchema } from '../helpers/postgres.js';
 import { tmpDbPath } from '../helpers/tmp.js';
 
-describe.skipIf(!PG_TESTS_RUN)('new mirror columns flow to PostgreSQL', () => {
+describePg('new mirror columns flow to PostgreSQL', () => {
   let emu: RunningEmulator;
   let pgc: pg.Client;
   const db = tmpDbPath();

@@ -2,17 +2,17 @@
 // the mirror syncs, and the next publish brings the copy level again (checked by --verify and by reading
 // values the test knows from its own changes).
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { runBuiltCli } from '../helpers/cli.js';
 import { queryOne } from '../helpers/db.js';
 import { syncOnce, TEST_KEYS } from '../helpers/mirror.js';
-import { connectTestPg, dropSchemas, PG_TESTS_RUN, TEST_PG_URL, uniqueSchema } from '../helpers/postgres.js';
+import { connectTestPg, dropSchemas, describePg, TEST_PG_URL, uniqueSchema } from '../helpers/postgres.js';
 import { tmpDbPath } from '../helpers/tmp.js';
 
 const TABLES = ['projects', 'project_tags', 'project_artifacts', 'runs', 'run_params', 'run_tags', 'run_metrics', 'run_artifacts', 'sync_runs', 'changes'];
 
-describe.skipIf(!PG_TESTS_RUN)('publish to PostgreSQL (built CLI, real server)', () => {
+describePg('publish to PostgreSQL (built CLI, real server)', () => {
   let emu: RunningEmulator;
   let pgc: pg.Client;
   const db = tmpDbPath();

@@ -3,11 +3,11 @@
 import type { ChildProcess } from 'node:child_process';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { collect, runBuiltCli, spawnBuiltCli } from '../helpers/cli.js';
 import { syncOnce, TEST_KEYS } from '../helpers/mirror.js';
-import { connectTestPg, dropSchemas, PG_TESTS_RUN, TEST_PG_URL, uniqueSchema } from '../helpers/postgres.js';
+import { connectTestPg, dropSchemas, describePg, TEST_PG_URL, uniqueSchema } from '../helpers/postgres.js';
 import { tmpDbPath } from '../helpers/tmp.js';
 
 const PASSWORD = 'Pa55-w0rd-never-shown';
@@ -29,7 +29,7 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
   }
 }
 
-describe.skipIf(!PG_TESTS_RUN)('publish refuses, and keeps the password to itself (built CLI, real server)', () => {
+describePg('publish refuses, and keeps the password to itself (built CLI, real server)', () => {
   let emu: RunningEmulator;
   let pgc: pg.Client;
   const db = tmpDbPath();

@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { publishMirror } from '../../src/publish/index.js';
 import { ROOT } from '../helpers/cli.js';
-import { connectTestPg, dropSchemas, PG_TESTS_RUN, TEST_PG_URL, uniqueSchema } from '../helpers/postgres.js';
+import { connectTestPg, dropSchemas, describePg, TEST_PG_URL, uniqueSchema } from '../helpers/postgres.js';
 import { buildEmulatorMirror, type EmulatorMirror } from '../query/e2e-mirror.js';
 
 interface Example {
@@ -61,7 +61,7 @@ const rowsOf = (rows: Record<string, unknown>[]): unknown[][] => rows.map((r) =>
 
 const examples = docExamples();
 
-describe.skipIf(!PG_TESTS_RUN)("docs/sql.md's examples give the same answers on the mirror and on its PostgreSQL copy", () => {
+describePg("docs/sql.md's examples give the same answers on the mirror and on its PostgreSQL copy", () => {
   let mirror: EmulatorMirror;
   let sqlite: Database.Database;
   let pgc: pg.Client;
