@@ -156,7 +156,7 @@ async function publishIncremental(client: pg.Client, source: MirrorSource, schem
     const add = (table: string, n: number): void => void (rows[table] = (rows[table] ?? 0) + n);
     const journal = source.journalEntities(state.change_id);
     const runIds = new Set(journal.runs);
-    for (const id of await listedSince(client, source, schema, state, journal.runs)) runIds.add(id);
+    for (const id of await listedSince(client, source, schema, state)) runIds.add(id);
     const ids = [...runIds];
     const runSpecs = source.specs.filter((t) => t.family === 'run');
     for (let i = 0; i < ids.length; i += IDS_PER_ROUND) {
@@ -182,21 +182,13 @@ async function publishIncremental(client: pg.Client, source: MirrorSource, schem
 
 /**
  * Runs whose artifact listing was done since the last publish without a journal entry (a listing is not a
- * change of the run). Only a pending listing can be done that way, so when the pending runs outside the
- * journal are as many in the mirror as in the copy, none was; otherwise the two pending sets are compared.
+ * change of the run). Only a pending listing (not done for the run's current version) can be done that way,
+ * and only by a pass that asked for listings: when no pass since the last publish did, there is none; otherwise
+ * they are the runs pending in the copy that are no longer pending in the mirror.
  */
-async function listedSince(client: pg.Client, source: MirrorSource, schema: string, state: PublishedState, journalRuns: number[]): Promise<number[]> {
-  const s = ident(schema);
-  let copyPendingInJournal = 0;
-  let mirrorPendingInJournal = 0;
-  for (let i = 0; i < journalRuns.length; i += IDS_PER_ROUND) {
-    const chunk = journalRuns.slice(i, i + IDS_PER_ROUND);
-    const r = await client.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${s}.runs WHERE id = ANY($1::bigint[]) AND ${PENDING_LISTING}`, [chunk]);
-    copyPendingInJournal += Number(r.rows[0]!.n);
-    mirrorPendingInJournal += source.pendingAmong(chunk).length;
-  }
-  if (state.pending_listings - copyPendingInJournal === source.facts.pendingListings - mirrorPendingInJournal) return [];
-  const copyPending = await client.query<{ id: string }>(`SELECT id FROM ${s}.runs WHERE ${PENDING_LISTING}`);
+async function listedSince(client: pg.Client, source: MirrorSource, schema: string, state: PublishedState): Promise<number[]> {
+  if (!source.listedArtifactsSince(state.sync_runs_from)) return [];
+  const copyPending = await client.query<{ id: string }>(`SELECT id FROM ${ident(schema)}.runs WHERE ${PENDING_LISTING}`);
   const ids = copyPending.rows.map((r) => Number(r.id));
   const stillPending = new Set<number>();
   for (let i = 0; i < ids.length; i += IDS_PER_ROUND) for (const id of source.pendingAmong(ids.slice(i, i + IDS_PER_ROUND))) stillPending.add(id);
@@ -215,7 +207,6 @@ function stateOf(source: MirrorSource, ctx: PublishContext, mode: 'full' | 'incr
     shape: ctx.shape,
     change_id: source.facts.maxChangeId,
     sync_runs_from: source.facts.syncRunsFrom,
-    pending_listings: source.facts.pendingListings,
     published_at: ctx.nowIso,
     mode,
     mirror_path: ctx.dbPath,

@@ -20,8 +20,6 @@ export interface PublishedState {
   change_id: number;
   /** sync_runs rows from this id may still change: the next publish rewrites them */
   sync_runs_from: number;
-  /** live runs whose artifact listing was pending in the copy */
-  pending_listings: number;
   published_at: string;
   mode: string;
 }
@@ -42,7 +40,7 @@ export async function inspectSchema(client: pg.ClientBase, schema: string, where
   if (names.includes(STATE_TABLE)) {
     const row = await client
       .query<PublishedState>(`SELECT made_by, format, mirror_mark, shape, change_id::float8 AS change_id, sync_runs_from::float8 AS sync_runs_from,
-                                     pending_listings::float8 AS pending_listings, published_at::text AS published_at, mode
+                                     published_at::text AS published_at, mode
                               FROM ${ident(schema)}.${STATE_TABLE} LIMIT 1`)
       .catch(() => null);
     const state = row?.rows[0];
@@ -59,7 +57,7 @@ export async function inspectSchema(client: pg.ClientBase, schema: string, where
 export function createStateTableSql(schema: string): string {
   return `CREATE TABLE ${ident(schema)}.${STATE_TABLE} (
     made_by text NOT NULL, format integer NOT NULL, mirror_mark text NOT NULL, shape text NOT NULL,
-    change_id bigint NOT NULL, sync_runs_from bigint NOT NULL, pending_listings bigint NOT NULL,
+    change_id bigint NOT NULL, sync_runs_from bigint NOT NULL,
     published_at timestamptz NOT NULL, mode text NOT NULL, mirror_path text, duration_ms bigint)`;
 }
 
@@ -67,8 +65,8 @@ export function createStateTableSql(schema: string): string {
 export async function writeState(client: pg.ClientBase, schema: string, s: Omit<PublishedState, 'made_by' | 'format'> & { mirror_path: string }): Promise<void> {
   await client.query(`DELETE FROM ${ident(schema)}.${STATE_TABLE}`);
   await client.query(
-    `INSERT INTO ${ident(schema)}.${STATE_TABLE} (made_by, format, mirror_mark, shape, change_id, sync_runs_from, pending_listings, published_at, mode, mirror_path)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [MADE_BY, PUBLISH_FORMAT, s.mirror_mark, s.shape, s.change_id, s.sync_runs_from, s.pending_listings, s.published_at, s.mode, s.mirror_path],
+    `INSERT INTO ${ident(schema)}.${STATE_TABLE} (made_by, format, mirror_mark, shape, change_id, sync_runs_from, published_at, mode, mirror_path)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [MADE_BY, PUBLISH_FORMAT, s.mirror_mark, s.shape, s.change_id, s.sync_runs_from, s.published_at, s.mode, s.mirror_path],
   );
 }

@@ -12,8 +12,6 @@ export interface MirrorFacts {
   syncRunsFrom: number;
   /** when the mirror's first pass started: tells one mirror from another */
   mirrorMark: string;
-  /** live runs whose artifact listing is not done for their current version */
-  pendingListings: number;
 }
 
 // The statement (and its partial index) that counts pending listings, word for word the index's terms.
@@ -48,8 +46,7 @@ export class MirrorSource {
     const oldestRunning = db.prepare(`SELECT MIN(id) FROM sync_runs WHERE status = 'running'`).pluck().get() as number | null;
     const maxSync = (db.prepare('SELECT MAX(id) FROM sync_runs').pluck().get() as number | null) ?? 0;
     const mirrorMark = (db.prepare('SELECT started_at FROM sync_runs ORDER BY id LIMIT 1').pluck().get() as string | undefined) ?? 'empty';
-    const pendingListings = db.prepare(`SELECT COUNT(*) FROM runs WHERE ${PENDING}`).pluck().get() as number;
-    return { maxChangeId, syncRunsFrom: oldestRunning ?? maxSync + 1, mirrorMark, pendingListings };
+    return { maxChangeId, syncRunsFrom: oldestRunning ?? maxSync + 1, mirrorMark };
   }
 
   /** Every row of a table, as arrays in the spec's column order. */
@@ -71,6 +68,15 @@ export class MirrorSource {
   journalEntities(afterId: number): { runs: number[]; projects: number[] } {
     const rows = this.store.sqlite.prepare('SELECT DISTINCT entity, entity_id FROM changes WHERE id > ?').raw().all(afterId) as Array<[string, number]>;
     return { runs: rows.filter(([e]) => e === 'run').map(([, id]) => id), projects: rows.filter(([e]) => e === 'project').map(([, id]) => id) };
+  }
+
+  /** Whether passes from `syncId` on asked for run artifact listings (every listing, even a 404, is a request). */
+  listedArtifactsSince(syncId: number): boolean {
+    const n = this.store.sqlite
+      .prepare(`SELECT COALESCE(SUM(json_extract(requests_by_resource, '$.run_artifacts')), 0) FROM sync_runs WHERE id >= ? AND json_valid(requests_by_resource)`)
+      .pluck()
+      .get(syncId) as number;
+    return n > 0;
   }
 
   /** Of `ids`, the runs whose artifact listing is pending in the mirror. */

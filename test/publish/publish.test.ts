@@ -115,6 +115,33 @@ describePg('publish to PostgreSQL (built CLI, real server)', () => {
     expect(JSON.parse(res.stdout)).toMatchObject({ mode: 'incremental', runs: 0 });
   });
 
+  it('an artifact listing done by a later pass (no journal entry: the run did not change) reaches the copy', async () => {
+    const id = 41;
+    emu.world.setRunArtifacts(id, [{ path: 'model/weights.bin', file_size: 123 }, { path: 'model/config.json', file_size: 7 }]);
+    const heal = emu.world.failListing({ listing: 'runArtifacts', id });
+    await syncOnce(emu.url, db.path);
+    const s = `"${schema}"`;
+    const first = await publish();
+    expect(first.code).toBe(0);
+    // The run changed (journaled) but its listing failed: pending in both stores, no artifacts yet.
+    const newFiles = `SELECT path, file_size FROM ${s}.run_artifacts WHERE run_id = $1 AND path IN ('model/weights.bin', 'model/config.json') ORDER BY path`;
+    expect((await pgc.query(newFiles, [id])).rows).toEqual([]);
+    heal();
+    await syncOnce(emu.url, db.path);
+    // The pass that listed it wrote no journal entry for the run.
+    expect(queryOne<{ n: number }>(db.path, `SELECT COUNT(*) AS n FROM changes WHERE entity_id = ? AND sync_id = (SELECT MAX(id) FROM sync_runs)`, id).n).toBe(0);
+    expect(queryOne<{ n: number }>(db.path, `SELECT COUNT(*) AS n FROM run_artifacts WHERE run_id = ? AND path = 'model/weights.bin' AND file_size = 123`, id).n).toBe(1);
+    const res = await publish('--verify');
+    expect(res.code).toBe(0);
+    const out = JSON.parse(res.stdout) as { runs: number; verify: Array<{ equal: boolean }> };
+    expect(out.verify.every((v) => v.equal)).toBe(true);
+    expect(out.runs).toBeGreaterThanOrEqual(1);
+    expect((await pgc.query(newFiles, [id])).rows).toEqual([
+      { path: 'model/config.json', file_size: '7' },
+      { path: 'model/weights.bin', file_size: '123' },
+    ]);
+  });
+
   it('--verify finds a copy changed behind its back and exits 1, naming the table', async () => {
     await pgc.query(`UPDATE "${schema}".run_metrics SET latest = latest + 1 WHERE run_id = (SELECT MIN(run_id) FROM "${schema}".run_metrics)`);
     const res = await publish('--verify');
