@@ -16,6 +16,7 @@ import { registerHealthCommand } from './commands/health.js';
 import { registerSyncCommand } from './commands/sync.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { registerKeysCommand } from './commands/keys.js';
+import { registerPublishCommand } from './commands/publish.js';
 
 /** Adds every command to the program. */
 export function registerCommands(program: Command): void {
@@ -36,4 +37,5 @@ export function registerCommands(program: Command): void {
   registerTreeCommand(program);
   registerHealthCommand(program);
   registerKeysCommand(program);
+  registerPublishCommand(program);
 }

@@ -46,6 +46,8 @@ export interface Config {
   snapshots: { dir: string; schedule: string; formats: ExportFormat[]; keepDaily: number; keepWeekly: number };
   /** log lines: pretty on a terminal and JSON otherwise (auto), or forced */
   logFormat: 'auto' | 'json' | 'pretty';
+  /** the PostgreSQL copy: where (null: not published) and in which schema */
+  publish: { url: Secret | null; schema: string };
 }
 
 /** Flags given on the command line; they win over the environment. */
@@ -72,6 +74,10 @@ export interface ConfigFlags {
   export?: string;
   keepDaily?: string;
   keepWeekly?: string;
+  /** publish: the PostgreSQL connection string */
+  to?: string;
+  /** publish: the schema */
+  schema?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -131,6 +137,10 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, options: { require
       keepWeekly: readInt(env, 'MODELLAB_SNAPSHOT_KEEP_WEEKLY', flags.keepWeekly && ['--keep-weekly', flags.keepWeekly], 4, 0, 10_000),
     },
     logFormat: readLogFormat(env['MODELLAB_LOG_FORMAT']),
+    publish: {
+      url: readPublishUrl(flags.to !== undefined ? ['--to', flags.to] : ['MODELLAB_PUBLISH_URL', env['MODELLAB_PUBLISH_URL']]),
+      schema: readSchemaName(flags.schema !== undefined ? ['--schema', flags.schema] : ['MODELLAB_PUBLISH_SCHEMA', env['MODELLAB_PUBLISH_SCHEMA']]),
+    },
     logLevel,
     staleAfterMs: readDuration(env, 'MODELLAB_STALE_AFTER', 24 * 3_600_000),
     noColor: (env['NO_COLOR'] ?? '') !== '',
@@ -256,6 +266,32 @@ function readFormats([source, raw]: [string, string]): ExportFormat[] {
   for (const v of values)
     if (!EXPORT_FORMATS.includes(v as ExportFormat)) throw new ConfigError(`${source}: expected formats from ${EXPORT_FORMATS.join(', ')} (comma separated) or none, got "${raw}"`);
   return [...new Set(values as ExportFormat[])];
+}
+
+// The connection string carries a password: it is kept as a Secret and never echoed back whole.
+function readPublishUrl([source, raw]: [string, string | undefined]): Secret | null {
+  const value = raw?.trim();
+  if (!value) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${source}: not a URL; expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
+    throw new ConfigError(`${source}: expected a postgres:// or postgresql:// URL, got ${url.protocol}//…`);
+  if (!url.hostname && !url.searchParams.get('host')) throw new ConfigError(`${source}: the URL names no host; expected postgres://USER@HOST[:PORT]/DATABASE`);
+  return new Secret(value);
+}
+
+// Lower case, unquoted identifiers only: the schema is written into SQL and into users' queries.
+function readSchemaName([source, raw]: [string, string | undefined]): string {
+  const value = raw?.trim() || 'modellab';
+  if (!/^[a-z_][a-z0-9_]{0,39}$/.test(value))
+    throw new ConfigError(`${source}: expected a schema name of lower-case letters, digits and underscores (at most 40, not starting with a digit), got "${value}"`);
+  if (value.startsWith('pg_') || value === 'information_schema' || value === 'public')
+    throw new ConfigError(`${source}: "${value}" is a PostgreSQL system or shared schema; choose a schema of its own, such as modellab`);
+  return value;
 }
 
 function readLogFormat(raw: string | undefined): Config['logFormat'] {

@@ -10,6 +10,7 @@ import { startHttpServer, type RunningHttpServer } from './http.js';
 import { collectMetrics, countRows, findLatestOutputs, readPassTotals, type LatestOutputs, type PassTotals, type RowCounts } from './metrics.js';
 import { EXPOSITION_CONTENT_TYPE, formatExposition } from './prometheus.js';
 import { runSnapshotJob, type CliCommand } from './snapshot-job.js';
+import { PublishJobState, runPublishJob, type PublishSettings } from './publish-job.js';
 import { DaemonState } from './state.js';
 import { DAEMON_HEARTBEAT_MS, recordDaemon } from './liveness.js';
 
@@ -47,6 +48,8 @@ export interface DaemonConfig {
   schedule: Schedule;
   daemon: DaemonSettings;
   snapshots: SnapshotSettings;
+  /** the PostgreSQL copy published after each successful pass (url null or absent: not published) */
+  publish?: PublishSettings;
 }
 
 export interface DaemonDeps {
@@ -108,6 +111,10 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
   let fullPending = false;
   let snapshotPending = false;
   let snapshotJob: Promise<void> | null = null;
+  const publishing = config.publish?.url ? config.publish : null;
+  const publishState = new PublishJobState();
+  let publishPending = false;
+  let publishJob: Promise<void> | null = null;
 
   const lastSuccess = (): LastSuccess | null =>
     (reader.sqlite.prepare(`SELECT id, kind, finished_at FROM sync_runs WHERE status = 'succeeded' ORDER BY id DESC LIMIT 1`).get() as LastSuccess | undefined) ?? null;
@@ -131,6 +138,30 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
         refreshOutputs();
       });
   };
+  // One publish at a time; a pass that succeeds meanwhile asks for one more when it ends.
+  const startPublish = (): void => {
+    if (!publishing || !publishPending || publishJob || signal.aborted) return;
+    publishPending = false;
+    publishState.running = true;
+    publishJob = runPublishJob(deps.cli, deps.store.path, publishing, signal)
+      .then((result) => {
+        publishState.lastSuccess = { at: now(), ...result };
+        publishState.consecutiveFailures = 0;
+        log.info({ schema: publishing.schema, mode: result.mode, runs: result.runs, ms: result.durationMs }, 'publish finished');
+      })
+      .catch((err: Error) => {
+        if (signal.aborted) return;
+        publishState.failures++;
+        publishState.consecutiveFailures++;
+        publishState.lastError = { at: now(), message: err.message };
+        log.error({ err }, 'publish failed; the mirror is untouched and the next pass publishes again');
+      })
+      .finally(() => {
+        publishState.running = false;
+        publishJob = null;
+        startPublish();
+      });
+  };
   const requestSnapshot = (): void => {
     snapshotPending = true;
     startSnapshot();
@@ -148,6 +179,7 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
       const { inserted, updated, removed } = result.counters;
       if (result.kind === 'full' || inserted + updated + removed > 0) refreshRows();
       if (result.kind === 'full' && snapshots.schedule === 'after-full') snapshotPending = true;
+      publishPending = publishing !== null;
     } catch (err) {
       if (signal.aborted) return;
       const failure = { at: now(), code: errorCode(err), message: (err as Error).message };
@@ -191,6 +223,7 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
     running = pass(mode).finally(() => {
       running = null;
       startSnapshot();
+      startPublish();
       if (fullPending && !signal.aborted && !state.notBefore) trigger('full');
     });
   };
@@ -231,13 +264,14 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
       http = await startHttpServer(config.daemon.http.host, config.daemon.http.port, {
         '/healthz': () => {
           const report = health();
-          return { status: report.healthy ? 200 : 503, contentType: 'application/json', body: JSON.stringify(report) + '\n' };
+          const body = publishing ? { ...report, publish: publishState.report(publishing.schema) } : report;
+          return { status: report.healthy ? 200 : 503, contentType: 'application/json', body: JSON.stringify(body) + '\n' };
         },
         '/metrics': () => ({
           status: 200,
           contentType: EXPOSITION_CONTENT_TYPE,
-          body: formatExposition(
-            collectMetrics({
+          body: formatExposition([
+            ...collectMetrics({
               state,
               health: health(),
               rows,
@@ -250,7 +284,8 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
               ],
               now: now(),
             }),
-          ),
+            ...(publishing ? publishState.metrics() : []),
+          ]),
         }),
       });
     } catch (err) {
@@ -295,6 +330,7 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
   for (const task of [...passTasks, ...(snapshotTask ? [snapshotTask] : [])]) await task.destroy();
   await running;
   await snapshotJob;
+  await publishJob;
   await http?.close();
   clearInterval(heartbeats);
   heartbeat(now().toISOString());

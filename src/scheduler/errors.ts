@@ -1,5 +1,5 @@
 /** Stable codes for failures of the daemon itself (not of a pass). */
-export type DaemonErrorCode = 'http_listen' | 'snapshot_job';
+export type DaemonErrorCode = 'http_listen' | 'snapshot_job' | 'publish_job';
 
 /** A failure of the daemon's own machinery, with a message that says what to do. */
 export class DaemonError extends Error {

@@ -12,6 +12,7 @@ import { tmpDir } from '../helpers/tmp.js';
 
 interface ComposeService {
   build?: unknown;
+  depends_on?: Record<string, { condition: string }> | string[];
   image?: string;
   command?: string[];
   environment?: Record<string, string>;
@@ -26,7 +27,10 @@ interface ComposeService {
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
   services: Record<string, ComposeService>;
   secrets: Record<string, { file: string }>;
+  volumes: Record<string, unknown>;
 };
+// The services that run this program (the image built here); the others are stock images.
+const ours = Object.entries(compose.services).filter(([, s]) => s.build !== undefined);
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 
 /** Runs an argv as a plain process and collects its output (what `docker compose` would run, minus Docker). */
@@ -54,8 +58,8 @@ describe('docker-compose.yml and Dockerfile', () => {
   const commands = new Map(program.commands.map((c) => [c.name(), c]));
 
   it('every service runs a real command with options that command accepts', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['emulator', 'mirror', 'mirror-emulated']);
-    for (const [name, service] of Object.entries(compose.services)) {
+    expect(Object.keys(compose.services).sort()).toEqual(['emulator', 'mirror', 'mirror-emulated', 'mirror-postgres', 'postgres']);
+    for (const [name, service] of ours) {
       const [command, ...args] = service.command ?? [];
       expect(commands.has(command!), `${name}: unknown command ${command}`).toBe(true);
       const flags = commands.get(command!)!.options.map((o) => o.long);
@@ -82,20 +86,44 @@ describe('docker-compose.yml and Dockerfile', () => {
     expect(mirror.environment).not.toHaveProperty('DD_API_KEY');
     expect(mirror.secrets).toEqual(['dd_api_key', 'dd_app_key']);
     expect(Object.keys(compose.secrets)).toEqual(['dd_api_key', 'dd_app_key']);
-    for (const name of ['mirror', 'mirror-emulated']) {
+    for (const name of ['mirror', 'mirror-emulated', 'mirror-postgres']) {
       const service = compose.services[name]!;
       expect(service.volumes, name).toEqual(['./data:/data']);
       expect(service.environment!['MODELLAB_DB'], name).toMatch(/^\/data\//);
       expect(service.environment!['MODELLAB_SNAPSHOT_DIR'], name).toMatch(/^\/data\//);
       expect(service.environment!['MODELLAB_HTTP_HOST'], name).toBe('0.0.0.0');
-      expect(service.ports, name).toEqual([`127.0.0.1:${name === 'mirror' ? 9464 : 9465}:9464`]);
+      expect(service.ports, name).toEqual([`127.0.0.1:${name === 'mirror-emulated' ? 9465 : 9464}:9464`]);
       expect(service.user, name).toBe('${MODELLAB_UID:-1000}:${MODELLAB_GID:-1000}');
       expect(service.healthcheck?.test?.slice(0, 2), name).toEqual(['CMD', 'node']);
     }
     expect(compose.services['emulator']!.ports).toEqual(['127.0.0.1:8080:8080']);
     const known = readFileSync(join(ROOT, 'src/config/config.ts'), 'utf8');
-    for (const service of Object.values(compose.services))
+    for (const [, service] of ours)
       for (const key of Object.keys(service.environment ?? {})) expect(known, `${key} is not read by the config`).toContain(`'${key.replace(/_FILE$/, '')}`);
+  });
+
+  it('the postgres profile: a PostgreSQL with a volume and a healthcheck, and the daemon publishing to it once it is healthy', () => {
+    const pg = compose.services['postgres']!;
+    const mirror = compose.services['mirror-postgres']!;
+    expect(pg.profiles).toEqual(['postgres']);
+    expect(mirror.profiles).toEqual(['postgres']);
+    expect(pg.image).toMatch(/^postgres:\d+/);
+    expect(pg.volumes).toEqual(['pgdata:/var/lib/postgresql/data']);
+    expect(Object.keys(compose.volumes)).toEqual(['pgdata']);
+    expect(pg.healthcheck?.test).toEqual(['CMD', 'pg_isready', '-U', pg.environment!['POSTGRES_USER'], '-d', pg.environment!['POSTGRES_DB']]);
+    expect(pg.ports).toEqual(['127.0.0.1:5433:5432']);
+    expect(mirror.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    const url = new URL(mirror.environment!['MODELLAB_PUBLISH_URL']!.replace('${MODELLAB_PG_PASSWORD:-modellab}', 'pw'));
+    expect(url.protocol).toBe('postgres:');
+    expect(url.hostname).toBe('postgres');
+    expect(url.port).toBe('5432');
+    expect(url.username).toBe(pg.environment!['POSTGRES_USER']);
+    expect(url.pathname).toBe(`/${pg.environment!['POSTGRES_DB']}`);
+    expect(pg.environment!['POSTGRES_PASSWORD']).toBe('${MODELLAB_PG_PASSWORD:-modellab}');
+    expect(mirror.environment!['MODELLAB_PUBLISH_SCHEMA']).toBe('modellab');
+    // The same mirror as the mirror profile, plus publishing.
+    const { MODELLAB_PUBLISH_URL: _url, MODELLAB_PUBLISH_SCHEMA: _schema, ...rest } = mirror.environment!;
+    expect(rest).toEqual(compose.services['mirror']!.environment);
   });
 
   it('the image builds on Node 22 from the lockfile and runs the built CLI (no tsx) as a non-root user', () => {

@@ -34,7 +34,7 @@ export function registerDaemonCommand(program: Command): void {
       try {
         await runDaemon(
           { store: ctx.store, client: ctx.client, log, cli: { command: process.execPath, args: [...process.execArgv, process.argv[1]!], env } },
-          { sync: config.sync, schedule: config.schedule, daemon: config.daemon, snapshots: config.snapshots },
+          { sync: config.sync, schedule: config.schedule, daemon: config.daemon, snapshots: config.snapshots, publish: config.publish },
           abort.signal,
         );
       } finally {

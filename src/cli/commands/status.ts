@@ -12,10 +12,12 @@ export function registerStatusCommand(program: Command): void {
     .description('show what the mirror holds, its recent passes and failures, a running writer, a resumable checkpoint, the next scheduled runs and the last snapshot and export')
     .option('--db <path>', 'the mirror database (default: $MODELLAB_DB or ./data/mirror.db)')
     .option('--json', 'print the status as one JSON object')
-    .action((flags: { db?: string; json?: boolean }) => {
+    .action(async (flags: { db?: string; json?: boolean }) => {
       const config = loadConfig(process.env, { ...(flags.db ? { db: flags.db } : {}) }, { requireKeys: false });
       const path = config.dbPath;
       if (!existsSync(path)) throw new ConfigError(`no mirror database at ${path}: run \`modellab-mirror sync\` first, or pass --db`);
+      // Loaded lazily: the publish module brings the PostgreSQL driver.
+      const { readLastPublish, formatLastPublish } = await import('../../publish/index.js');
       const store = openStore(path, { readonly: true });
       try {
         const s = readMirrorStatus(store);
@@ -25,8 +27,9 @@ export function registerStatusCommand(program: Command): void {
         const service = readServiceStatus(
           running ? { schedule: { incremental: running.incremental, full: running.full }, snapshots: { schedule: running.snapshot, dir: config.snapshots.dir } } : config,
         );
+        const lastPublish = readLastPublish(store);
         if (flags.json) {
-          console.log(JSON.stringify({ ...s, service: { ...service, schedules_from: running ? 'daemon' : 'config', daemon } }));
+          console.log(JSON.stringify({ ...s, service: { ...service, schedules_from: running ? 'daemon' : 'config', daemon }, last_publish: lastPublish }));
           return;
         }
         console.log(`${s.path}: ${s.counts.projects} projects, ${s.counts.runs} runs (${s.counts.removed_runs} removed upstream), ${s.counts.changes} journal entries`);
@@ -47,6 +50,7 @@ export function registerStatusCommand(program: Command): void {
         const snap = service.last_snapshot;
         console.log(snap ? `last snapshot: ${snap.path} at ${snap.created_at} (${snap.size_bytes} bytes)` : `last snapshot: none in ${service.snapshot_dir}`);
         const exp = service.last_export;
+        if (lastPublish) console.log(formatLastPublish(lastPublish));
         console.log(exp ? `last export: ${exp.dir} at ${exp.created_at} (${exp.formats.join(', ')}; ${exp.files} files, ${exp.bytes} bytes)` : `last export: none in ${service.snapshot_dir}`);
         console.log('\n' + formatTable(s.passes as unknown as Record<string, unknown>[]));
       } finally {
