@@ -1,6 +1,6 @@
 import type { Store } from '../store/index.js';
 import { projectCondition } from './projects.js';
-import { formatTimestamp } from '../api/index.js';
+import { formatTimestamp } from '../model-lab/index.js';
 
 export interface HealthQuery {
   projectIds: number[];
