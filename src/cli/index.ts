@@ -15,6 +15,7 @@ import { registerTreeCommand } from './commands/tree.js';
 import { registerHealthCommand } from './commands/health.js';
 import { registerSyncCommand } from './commands/sync.js';
 import { registerVerifyCommand } from './commands/verify.js';
+import { registerServeCommand } from './commands/serve.js';
 
 /** Adds every command to the program. */
 export function registerCommands(program: Command): void {
@@ -34,4 +35,5 @@ export function registerCommands(program: Command): void {
   registerDiffCommand(program);
   registerTreeCommand(program);
   registerHealthCommand(program);
+  registerServeCommand(program);
 }

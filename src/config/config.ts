@@ -46,6 +46,8 @@ export interface Config {
   snapshots: { dir: string; schedule: string; formats: ExportFormat[]; keepDaily: number; keepWeekly: number };
   /** log lines: pretty on a terminal and JSON otherwise (auto), or forced */
   logFormat: 'auto' | 'json' | 'pretty';
+  /** `serve`: where it listens and the token required off loopback (null: none set) */
+  serve: { host: string; port: number; token: Secret | null };
 }
 
 /** Flags given on the command line; they win over the environment. */
@@ -70,6 +72,9 @@ export interface ConfigFlags {
   export?: string;
   keepDaily?: string;
   keepWeekly?: string;
+  /** serve: listen address and port */
+  host?: string;
+  port?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -129,6 +134,11 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, options: { require
       keepWeekly: readInt(env, 'MODELLAB_SNAPSHOT_KEEP_WEEKLY', flags.keepWeekly && ['--keep-weekly', flags.keepWeekly], 4, 0, 10_000),
     },
     logFormat: readLogFormat(env['MODELLAB_LOG_FORMAT']),
+    serve: {
+      host: flags.host?.trim() || env['MODELLAB_SERVE_HOST']?.trim() || '127.0.0.1',
+      port: readInt(env, 'MODELLAB_SERVE_PORT', flags.port !== undefined && ['--port', flags.port], 8484, 0, 65_535),
+      token: readOptionalSecret(env, 'MODELLAB_SERVE_TOKEN'),
+    },
     logLevel,
     staleAfterMs: readDuration(env, 'MODELLAB_STALE_AFTER', 24 * 3_600_000),
     noColor: (env['NO_COLOR'] ?? '') !== '',
@@ -189,6 +199,12 @@ function readSecret(env: Env, name: string, required: boolean): Secret {
   if (required)
     throw new ConfigError(`${name} is not set: export ${name} (or ${name}_FILE pointing to a file holding it); for the local emulator any value works`);
   return new Secret('');
+}
+
+function readOptionalSecret(env: Env, name: string): Secret | null {
+  const direct = env[name]?.trim();
+  const file = env[`${name}_FILE`]?.trim();
+  return direct || file ? readSecret(env, name, false) : null;
 }
 
 function readInt(env: Env, name: string, flag: false | undefined | '' | [string, string], fallback: number, min: number, max: number): number {

@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+
+interface ServeFlags {
+  host?: string;
+  port?: string;
+  db?: string;
+  writable?: boolean;
+  fetchThrough?: boolean;
+  logLevel?: string;
+}
+
+/** Adds `serve`: the Model Lab API answered from the mirror (reads never call upstream). */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('answer the Model Lab API (all 16 endpoints) from the mirror, for Datadog\'s official clients, curl and dashboards')
+    .option('--host <host>', 'address to listen on (default: $MODELLAB_SERVE_HOST or 127.0.0.1; off loopback MODELLAB_SERVE_TOKEN is required)')
+    .option('--port <n>', 'port to listen on (default: $MODELLAB_SERVE_PORT or 8484; 0 picks a free one)')
+    .option('--db <path>', 'the mirror database (default: $MODELLAB_DB or ./data/mirror.db)')
+    .option('--writable', 'accept star/unstar, pin/unpin and run deletes: applied to the mirror at once and queued in the outbox')
+    .option('--fetch-through', 'fetch artifact content missing from the cache from upstream (needs DD_API_KEY/DD_APP_KEY)')
+    .option('--log-level <level>', 'pino level (default: $MODELLAB_LOG_LEVEL or info)')
+    .action(async (flags: ServeFlags) => {
+      const [{ loadConfig }, { createConfiguredLogger }, { startServe }] = await Promise.all([
+        import('../../config/index.js'),
+        import('../../logger.js'),
+        import('../../server/index.js'),
+      ]);
+      const config = loadConfig(
+        process.env,
+        { ...(flags.db ? { db: flags.db } : {}), ...(flags.host ? { host: flags.host } : {}), ...(flags.port !== undefined ? { port: flags.port } : {}), ...(flags.logLevel ? { logLevel: flags.logLevel } : {}) },
+        { requireKeys: Boolean(flags.fetchThrough) },
+      );
+      const log = createConfiguredLogger(config);
+      const running = await startServe({
+        dbPath: config.dbPath,
+        host: config.serve.host,
+        port: config.serve.port,
+        token: config.serve.token?.reveal() ?? null,
+        log,
+      });
+      // One line on stdout for people and scripts (the port when 0 was asked).
+      console.log(`serving the Model Lab API from ${config.dbPath} on ${running.url}/api/v2/model-lab-api`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void running.close().then(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+}
