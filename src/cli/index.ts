@@ -16,6 +16,8 @@ import { registerHealthCommand } from './commands/health.js';
 import { registerSyncCommand } from './commands/sync.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerWriteCommands } from './commands/writes.js';
+import { registerOutboxCommand } from './commands/outbox.js';
 
 /** Adds every command to the program. */
 export function registerCommands(program: Command): void {
@@ -36,4 +38,6 @@ export function registerCommands(program: Command): void {
   registerTreeCommand(program);
   registerHealthCommand(program);
   registerServeCommand(program);
+  registerWriteCommands(program);
+  registerOutboxCommand(program);
 }

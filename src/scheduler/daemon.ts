@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { AuthError, type ModelLabClient } from '../api/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { runSync, type SyncOptions } from '../sync/index.js';
+import { withOutbox } from '../outbox/index.js';
 import { backoffDelay } from './backoff.js';
 import { longestIntervalMs } from './cron.js';
 import { assessHealth, type HealthReport, type LastSuccess } from './health.js';
@@ -136,7 +137,7 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
     if (signal.aborted) return;
     state.running = true;
     try {
-      const result = await runSync({ store: deps.store, client: deps.client, log: deps.log }, { ...config.sync, mode }, signal);
+      const result = await withOutbox(deps.store.sqlite, deps.client, deps.log, () => runSync({ store: deps.store, client: deps.client, log: deps.log }, { ...config.sync, mode }, signal));
       state.consecutiveFailures = 0;
       state.notBefore = null;
       // Counting rows is slow on a large mirror: only when the pass changed some (or reconciled them all).

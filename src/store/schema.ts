@@ -300,3 +300,32 @@ export const projectFacetValues = sqliteView('project_facet_values', {
   sql`SELECT 'tag' AS facet_type, t.key AS facet_name, t.value AS value, COUNT(*) AS projects
       FROM project_tags t JOIN projects p ON p.id = t.project_id WHERE p.removed_upstream_at IS NULL GROUP BY t.key, t.value`,
 );
+
+/**
+ * Writes made offline (star/unstar, pin/unpin, delete-run), applied to the mirror at once and queued here
+ * until `sync`, the daemon or `outbox push` sends them upstream, in order per target.
+ */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    /** the operation id */
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** star | unstar | pin | unpin | delete_run */
+    kind: text('kind').notNull(),
+    /** the project (star, unstar) or run (pin, unpin, delete_run) id */
+    target: integer('target').notNull(),
+    created_at: text('created_at').notNull(),
+    /** pending | sending | done | rejected */
+    state: text('state').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    /** a retried operation waits until then (NULL: at once) */
+    next_attempt_at: text('next_attempt_at'),
+    /** the HTTP status of the last attempt (NULL: none answered) */
+    last_status: integer('last_status'),
+    last_error: text('last_error'),
+  },
+  (t) => [
+    index('outbox_open_idx').on(t.id).where(sql`state IN ('pending', 'sending')`),
+    index('outbox_target_idx').on(t.target, t.kind),
+  ],
+);

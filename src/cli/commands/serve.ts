@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { WriteHandler } from '../../server/index.js';
 
 interface ServeFlags {
   host?: string;
@@ -32,12 +33,14 @@ export function registerServeCommand(program: Command): void {
         { requireKeys: Boolean(flags.fetchThrough) },
       );
       const log = createConfiguredLogger(config);
+      const writer = flags.writable ? await openWriter(config.dbPath) : null;
       const running = await startServe({
         dbPath: config.dbPath,
         host: config.serve.host,
         port: config.serve.port,
         token: config.serve.token?.reveal() ?? null,
         log,
+        writes: writer?.writes ?? null,
       });
       // One line on stdout for people and scripts (the port when 0 was asked).
       console.log(`serving the Model Lab API from ${config.dbPath} on ${running.url}/api/v2/model-lab-api`);
@@ -45,10 +48,39 @@ export function registerServeCommand(program: Command): void {
         const stop = (): void => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
-          void running.close().then(resolve);
+          void running.close().then(() => {
+            writer?.close();
+            resolve();
+          });
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
     });
+}
+
+/** `--writable`: API writes go through the outbox on a connection of their own (serve reads on a read-only one). */
+async function openWriter(dbPath: string): Promise<{ writes: WriteHandler; close(): void }> {
+  const [{ openStore }, { enqueue, OutboxError }, { serveNotFound }] = await Promise.all([
+    import('../../store/index.js'),
+    import('../../outbox/index.js'),
+    import('../../server/index.js'),
+  ]);
+  const store = openStore(dbPath);
+  const queue = (kind: Parameters<typeof enqueue>[1], target: number): void => {
+    try {
+      enqueue(store.sqlite, kind, target);
+    } catch (err) {
+      if (err instanceof OutboxError && err.code === 'unknown_target') throw serveNotFound(kind === 'star' || kind === 'unstar' ? 'project not found' : 'run not found');
+      throw err;
+    }
+  };
+  return {
+    writes: {
+      starProject: (id, starred) => queue(starred ? 'star' : 'unstar', id),
+      pinRun: (id, pinned) => queue(pinned ? 'pin' : 'unpin', id),
+      deleteRun: (id) => queue('delete-run', id),
+    },
+    close: () => store.close(),
+  };
 }

@@ -4,6 +4,7 @@ import { createContext } from '../../context.js';
 import { createLogger } from '../../logger.js';
 import { createProgressBar } from '../../render/progress.js';
 import { runSync, SyncInterruptedError, type SyncResult } from '../../sync/index.js';
+import { withOutbox } from '../../outbox/index.js';
 
 /** Adds `sync [--full] [--project ID…]`. */
 export function registerSyncCommand(program: Command): void {
@@ -33,7 +34,10 @@ export function registerSyncCommand(program: Command): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
-        const result = await runSync({ store: ctx.store, client: ctx.client, log, ...(progress ? { progress } : {}) }, config.sync, abort.signal);
+        // Queued offline writes go first; those still open are applied again over what the pass wrote.
+        const result = await withOutbox(ctx.store.sqlite, ctx.client, log, () =>
+          runSync({ store: ctx.store, client: ctx.client, log, ...(progress ? { progress } : {}) }, config.sync, abort.signal),
+        );
         progress?.stop();
         const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
         console.log(flags.json ? JSON.stringify({ ...result, maxRssMb }) : summarize(result));
