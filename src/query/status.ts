@@ -14,6 +14,8 @@ export interface MirrorStatus {
   last_success: { id: number; kind: string; finished_at: string } | null;
   /** failed passes since the last successful one, and the latest failure */
   failures: { consecutive: number; last: { id: number; kind: string; finished_at: string | null; error: string | null } | null };
+  /** offline writes waiting to be sent (pending, sending) and refused upstream (rejected) */
+  outbox: { pending: number; rejected: number };
   passes: Array<{
     id: number; kind: string; status: string; started_at: string; finished_at: string | null;
     requests: number; inserted: number; updated: number; removed: number; skipped: number; error: string | null;
@@ -51,6 +53,10 @@ export function readMirrorStatus(store: Store, recentPasses = 5): MirrorStatus {
         (db.prepare(`SELECT id, kind, finished_at, error FROM sync_runs WHERE status = 'failed' ORDER BY id DESC LIMIT 1`).get() as
           | MirrorStatus['failures']['last']
           | undefined) ?? null,
+    },
+    outbox: {
+      pending: one(`SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')`),
+      rejected: one(`SELECT COUNT(*) FROM outbox WHERE state = 'rejected'`),
     },
     passes: db
       .prepare(

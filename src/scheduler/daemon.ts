@@ -8,7 +8,7 @@ import { backoffDelay } from './backoff.js';
 import { longestIntervalMs } from './cron.js';
 import { assessHealth, type HealthReport, type LastSuccess } from './health.js';
 import { startHttpServer, type RunningHttpServer } from './http.js';
-import { collectMetrics, countRows, findLatestOutputs, readPassTotals, type LatestOutputs, type PassTotals, type RowCounts } from './metrics.js';
+import { collectMetrics, countOutboxStates, countRows, findLatestOutputs, readPassTotals, type LatestOutputs, type PassTotals, type RowCounts } from './metrics.js';
 import { EXPOSITION_CONTENT_TYPE, formatExposition } from './prometheus.js';
 import { runSnapshotJob, type CliCommand } from './snapshot-job.js';
 import { DaemonState } from './state.js';
@@ -225,6 +225,7 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
             rows,
             totals,
             outputs,
+            outbox: countOutboxStates(reader.sqlite),
             nextPasses: [
               { kind: 'incremental', at: state.stopped ? null : passTasks[0]!.getNextRun() },
               { kind: 'full', at: state.stopped ? null : passTasks[1]!.getNextRun() },
