@@ -18,6 +18,7 @@ import { registerVerifyCommand } from './commands/verify.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerWriteCommands } from './commands/writes.js';
 import { registerOutboxCommand } from './commands/outbox.js';
+import { registerArtifactCommand } from './commands/artifact.js';
 
 /** Adds every command to the program. */
 export function registerCommands(program: Command): void {
@@ -40,4 +41,5 @@ export function registerCommands(program: Command): void {
   registerServeCommand(program);
   registerWriteCommands(program);
   registerOutboxCommand(program);
+  registerArtifactCommand(program);
 }

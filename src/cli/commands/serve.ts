@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import type { WriteHandler } from '../../server/index.js';
+import type { ContentSource, WriteHandler } from '../../server/index.js';
+import type { Config } from '../../config/index.js';
+import type { Logger } from 'pino';
 
 interface ServeFlags {
   host?: string;
@@ -34,6 +36,7 @@ export function registerServeCommand(program: Command): void {
       );
       const log = createConfiguredLogger(config);
       const writer = flags.writable ? await openWriter(config.dbPath) : null;
+      const content = await openContent(config, log, Boolean(flags.fetchThrough));
       const running = await startServe({
         dbPath: config.dbPath,
         host: config.serve.host,
@@ -41,6 +44,7 @@ export function registerServeCommand(program: Command): void {
         token: config.serve.token?.reveal() ?? null,
         log,
         writes: writer?.writes ?? null,
+        content: content.source,
       });
       // One line on stdout for people and scripts (the port when 0 was asked).
       console.log(`serving the Model Lab API from ${config.dbPath} on ${running.url}/api/v2/model-lab-api`);
@@ -50,6 +54,7 @@ export function registerServeCommand(program: Command): void {
           process.off('SIGTERM', stop);
           void running.close().then(() => {
             writer?.close();
+            void content.close();
             resolve();
           });
         };
@@ -82,5 +87,34 @@ async function openWriter(dbPath: string): Promise<{ writes: WriteHandler; close
       deleteRun: (id) => queue('delete-run', id),
     },
     close: () => store.close(),
+  };
+}
+
+/** Artifact content from the cache; fetched upstream on a miss only with --fetch-through (the client is made only then). */
+async function openContent(config: Config, log: Logger, fetchThrough: boolean): Promise<{ source: ContentSource; close(): Promise<void> }> {
+  const [content, { createApiClient }] = await Promise.all([import('../../content/index.js'), import('../../context.js')]);
+  const cache = new content.ContentCache(config.content.dir, config.content.maxBytes);
+  const client = fetchThrough ? createApiClient(config, log) : null;
+  const fetcher = client ? (projectId: number, path: string) => client.getArtifactContent(projectId, path, { priority: 'interactive' }) : null;
+  return {
+    source: {
+      open: async (projectId, artifactPath) => {
+        try {
+          const obj = await content.fetchContent(cache, projectId, artifactPath, fetcher);
+          return { stream: cache.stream(obj), size: obj.size };
+        } catch (err) {
+          if (err instanceof content.ContentError) {
+            if (err.code === 'corrupt') log.warn({ projectId, artifactPath }, 'a cached artifact failed its SHA-256 check and was removed');
+            return undefined;
+          }
+          // Upstream no longer has it: the same 404 as a miss.
+          if ((err as { code?: unknown }).code === 'not_found') return undefined;
+          throw err;
+        }
+      },
+    },
+    close: async () => {
+      await client?.close();
+    },
   };
 }
