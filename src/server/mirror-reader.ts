@@ -51,6 +51,7 @@ export class MirrorReader {
   private dataVersion = -1;
   private syncedAt: string | null = null;
   private readonly totals = new Map<string, number>();
+  private readonly indexes = new Map<string, boolean>();
 
   constructor(private readonly db: Database.Database) {
     db.function(PARAM_NUMBER_FUNCTION, { deterministic: true }, (v: unknown) => paramNumber(v));
@@ -84,10 +85,21 @@ export class MirrorReader {
   listRuns(q: RunQuery): ListResult {
     const sql = runListSql(q);
     const from = `FROM runs r WHERE ${sql.where.sql}`;
-    const total = this.count(`${sql.with.sql}SELECT COUNT(*) ${from}`, [...sql.with.args, ...sql.where.args]);
-    const rows = this.stmt(`${sql.with.sql}SELECT ${RUN_SELECT}, ${sql.descendantMatch.sql} AS descendant_match ${from} ORDER BY ${sql.orderBy} LIMIT ? OFFSET ?`).all(
+    const args = [...sql.with.args, ...sql.where.args];
+    const hinted = sql.countIndex && this.hasIndex(sql.countIndex) ? `FROM runs r INDEXED BY ${sql.countIndex} WHERE ${sql.where.sql}` : from;
+    const total = this.count(`${sql.with.sql}SELECT COUNT(*) ${hinted}`, args);
+    // The page's ids first (an index walk the planner gets right when only ids are asked for), then their rows:
+    // asked for every column at once, SQLite picked the (project_id, status) index and sorted every match.
+    const page = this.stmt(`${sql.with.sql}SELECT r.id, ${sql.descendantMatch.sql} AS descendant_match ${from} ORDER BY ${sql.orderBy} LIMIT ? OFFSET ?`).all(
       ...sql.with.args, ...sql.descendantMatch.args, ...sql.where.args, q.limit, q.offset,
-    ) as Array<StoredRunRow & { descendant_match: number }>;
+    ) as Array<{ id: number; descendant_match: number }>;
+    const byId = new Map(
+      (this.stmt(`SELECT ${RUN_SELECT} FROM runs r WHERE r.id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(page.map((p) => p.id))) as StoredRunRow[]).map((r) => [r.id, r]),
+    );
+    const rows = page.flatMap((p) => {
+      const row = byId.get(p.id);
+      return row ? [{ ...row, descendant_match: p.descendant_match }] : [];
+    });
     return { data: this.runResources(rows), total };
   }
 
@@ -277,6 +289,17 @@ export class MirrorReader {
     return total;
   }
 
+  // A first full pass drops secondary indexes while it loads (deferred-indexes): a hint must not name a missing one.
+  private hasIndex(name: string): boolean {
+    this.refreshCaches();
+    let known = this.indexes.get(name);
+    if (known === undefined) {
+      known = this.stmt(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`).get(name) !== undefined;
+      this.indexes.set(name, known);
+    }
+    return known;
+  }
+
   /** Drops the caches after a write on this same connection (data_version moves only for other connections' commits). */
   invalidate(): void {
     this.dataVersion = -1;
@@ -287,6 +310,7 @@ export class MirrorReader {
     if (version === this.dataVersion) return;
     this.dataVersion = version;
     this.totals.clear();
+    this.indexes.clear();
     this.syncedAt = (this.stmt(`SELECT finished_at FROM sync_runs WHERE status = 'succeeded' ORDER BY id DESC LIMIT 1`).pluck().get() as string | undefined) ?? null;
   }
 }

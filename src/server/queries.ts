@@ -66,7 +66,10 @@ export function paramNumber(value: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-function and(parts: Fragment[]): Fragment {
+// Empty conditions are left out, not written as `1`: a constant term keeps SQLite from matching the
+// partial indexes (the plan falls back to sorting every match).
+function and(allParts: Fragment[]): Fragment {
+  const parts = allParts.filter((p) => p.sql !== '1');
   if (parts.length === 0) return { sql: '1', args: [] };
   return { sql: parts.map((p) => `(${p.sql})`).join(' AND '), args: parts.flatMap((p) => p.args) };
 }
@@ -106,7 +109,7 @@ export function projectListSql(q: ProjectQuery): { where: Fragment; orderBy: str
  * A run list as one statement: `WITH` (the ancestors of content matches, for include_descendant_matches),
  * the WHERE, the descendant_match flag and the ORDER BY.
  */
-export function runListSql(q: RunQuery): { with: Fragment; where: Fragment; descendantMatch: Fragment; orderBy: string } {
+export function runListSql(q: RunQuery): { with: Fragment; where: Fragment; descendantMatch: Fragment; orderBy: string; countIndex: string | null } {
   const structural: Fragment[] = [];
   if (q.ids !== undefined) structural.push({ sql: 'r.id IN (SELECT value FROM json_each(?))', args: [JSON.stringify(q.ids)] });
   if (q.projectId !== undefined) structural.push({ sql: 'r.project_id = ?', args: [q.projectId] });
@@ -149,7 +152,11 @@ export function runListSql(q: RunQuery): { with: Fragment; where: Fragment; desc
   // pinned_first: pinned runs lead, latest first. The mirror does not know when a run was pinned, so its
   // updated_at stands for that time.
   const orderBy = q.pinnedFirst ? `r.is_pinned DESC, CASE WHEN r.is_pinned = 1 THEN r.updated_at END DESC, CASE WHEN r.is_pinned = 1 THEN r.id END ASC, ${sortKey}` : sortKey;
-  return { with: withClause, where, descendantMatch, orderBy };
+  // A status filter over live runs (no union) is counted from the covering partial index; the planner, left
+  // alone, prefers the (project_id, status) index and reads every matching row (0.1 s for 80,000 matches).
+  const plain = !q.includePinned && !(q.includeDescendantMatches && hasContent);
+  const countIndex = plain && q.status !== undefined ? 'runs_live_status_created_idx' : null;
+  return { with: withClause, where, descendantMatch, orderBy, countIndex };
 }
 
 /** Throws a 400 naming `sort` unless it is one of `fields` (with an optional `-`); undefined = the default order. */

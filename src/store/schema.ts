@@ -91,6 +91,10 @@ export const runs = sqliteTable(
     // The runs removed upstream (few): live runs are counted as all runs minus these, from two small indexes
     // (SQLite scanned the whole table for COUNT(*) … WHERE removed_upstream_at IS NULL: 0.2 s at 1M runs).
     index('runs_removed_idx').on(t.id).where(sql`removed_upstream_at IS NOT NULL`),
+    // `serve`: a filtered, time-sorted page of live runs walks one of these in order (no sort of every match),
+    // and its total counts entries of the first one only (covering: 0.1 s → 0.012 s for 80,000 matches at 100,000 runs).
+    index('runs_live_status_created_idx').on(t.status, t.created_at, t.removed_upstream_at).where(sql`removed_upstream_at IS NULL`),
+    index('runs_live_status_updated_idx').on(t.status, t.updated_at).where(sql`removed_upstream_at IS NULL`),
   ],
 );
 

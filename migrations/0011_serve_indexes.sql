@@ -1,0 +1,2 @@
+CREATE INDEX `runs_live_status_created_idx` ON `runs` (`status`,`created_at`,`removed_upstream_at`) WHERE removed_upstream_at IS NULL;--> statement-breakpoint
+CREATE INDEX `runs_live_status_updated_idx` ON `runs` (`status`,`updated_at`) WHERE removed_upstream_at IS NULL;
