@@ -10,6 +10,42 @@ import { API_PREFIX, matchRoute, type ApiResponse, type ContentSource, type Writ
 
 export const SYNCED_AT_HEADER = 'X-Mirror-Synced-At';
 
+// Answers to GET requests, by host and URL, until the mirror changes: it changes once per sync pass, and the
+// same pages are asked for again and again (dashboards, scripts walking a listing).
+const RESPONSE_CACHE_ENTRIES = 2000;
+const RESPONSE_CACHE_MAX_BODY = 1 << 20;
+
+interface CachedAnswer {
+  status: number;
+  body: string;
+}
+
+class ResponseCache {
+  private version = -1;
+  private readonly entries = new Map<string, CachedAnswer>();
+
+  get(key: string, version: number): CachedAnswer | undefined {
+    if (version !== this.version) {
+      this.entries.clear();
+      this.version = version;
+      return undefined;
+    }
+    const hit = this.entries.get(key);
+    if (hit) {
+      // Most recently used last.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
+    return hit;
+  }
+
+  set(key: string, version: number, answer: CachedAnswer): void {
+    if (version !== this.version || answer.body.length > RESPONSE_CACHE_MAX_BODY) return;
+    if (this.entries.size >= RESPONSE_CACHE_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(key, answer);
+  }
+}
+
 export interface HttpOptions {
   reader: MirrorReader;
   log: Logger;
@@ -21,8 +57,9 @@ export interface HttpOptions {
 
 /** The request handler of `serve`. */
 export function createRequestHandler(opts: HttpOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const cache = new ResponseCache();
   return (req, res) => {
-    handle(opts, req, res).catch((err: unknown) => {
+    handle(opts, cache, req, res).catch((err: unknown) => {
       opts.log.error({ err: (err as Error).message, method: req.method, path: pathOf(req) }, 'request failed');
       if (!res.headersSent) sendJson(res, opts, 500, { errors: [{ status: '500', title: 'Internal Server Error', detail: 'the mirror could not answer this request' }] });
       else res.destroy();
@@ -30,7 +67,7 @@ export function createRequestHandler(opts: HttpOptions): (req: IncomingMessage, 
   };
 }
 
-async function handle(opts: HttpOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(opts: HttpOptions, cache: ResponseCache, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = req.method ?? 'GET';
   if (url.pathname === '/healthz') {
@@ -59,6 +96,14 @@ async function handle(opts: HttpOptions, req: IncomingMessage, res: ServerRespon
     sendJson(res, opts, 405, new ServeError(405, 'Method Not Allowed', `${method} is not allowed on ${url.pathname}`).toBody());
     return;
   }
+  const cacheable = method === 'GET' && !matched.write && !url.pathname.endsWith('/artifacts/content');
+  const key = `${req.headers.host ?? ''}${req.url ?? ''}`;
+  const version = opts.reader.version();
+  const cached = cacheable ? cache.get(key, version) : undefined;
+  if (cached) {
+    sendText(res, opts, cached.status, cached.body);
+    return;
+  }
   let answer: ApiResponse;
   try {
     answer = await matched.handle({
@@ -71,7 +116,9 @@ async function handle(opts: HttpOptions, req: IncomingMessage, res: ServerRespon
     });
   } catch (err) {
     if (err instanceof ServeError) {
-      sendJson(res, opts, err.status, err.toBody());
+      const body = JSON.stringify(err.toBody());
+      if (cacheable) cache.set(key, version, { status: err.status, body });
+      sendText(res, opts, err.status, body);
       return;
     }
     throw err;
@@ -89,7 +136,9 @@ async function handle(opts: HttpOptions, req: IncomingMessage, res: ServerRespon
     answer.stream.on('error', () => res.destroy());
     answer.stream.pipe(res);
   } else {
-    sendJson(res, opts, 200, answer.json, method === 'HEAD');
+    const body = JSON.stringify(answer.json);
+    if (cacheable) cache.set(key, version, { status: 200, body });
+    sendText(res, opts, 200, body, method === 'HEAD');
   }
 }
 
@@ -98,7 +147,10 @@ function headers(opts: HttpOptions): Record<string, string> {
 }
 
 function sendJson(res: ServerResponse, opts: HttpOptions, status: number, body: unknown, headOnly = false): void {
-  const text = JSON.stringify(body);
+  sendText(res, opts, status, JSON.stringify(body), headOnly);
+}
+
+function sendText(res: ServerResponse, opts: HttpOptions, status: number, text: string, headOnly = false): void {
   res.writeHead(status, { ...headers(opts), 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
   res.end(headOnly ? undefined : text);
 }

@@ -33,7 +33,7 @@ export interface ListResult {
 
 export interface RunArtifactListing {
   files: Array<{ path: string; is_dir: boolean; file_size?: number }>;
-  path_in_project?: string;
+  path_in_project: string;
 }
 
 /** The artifact layout of a run: where its files live in its project (`path_in_project`). */
@@ -55,6 +55,12 @@ export class MirrorReader {
 
   constructor(private readonly db: Database.Database) {
     db.function(PARAM_NUMBER_FUNCTION, { deterministic: true }, (v: unknown) => paramNumber(v));
+  }
+
+  /** A number that changes whenever the mirror may have changed (another connection committed). */
+  version(): number {
+    this.refreshCaches();
+    return this.dataVersion;
   }
 
   /** When the last successful sync pass finished (stored form), or null before the first one. */
@@ -139,8 +145,17 @@ export class MirrorReader {
         return p.startsWith(prefix) && p.length > prefix.length && !p.slice(prefix.length).includes('/');
       })
       .map((f) => (f.is_dir === 1 || f.file_size === null ? { path: f.path, is_dir: f.is_dir === 1 } : { path: f.path, is_dir: false, file_size: f.file_size }));
-    const pathInProject = rows.find((f) => f.path_in_project !== null)?.path_in_project;
-    return pathInProject === undefined || pathInProject === null ? { files } : { files, path_in_project: pathInProject };
+    const stored = rows.find((f) => f.path_in_project !== null)?.path_in_project;
+    return { files, path_in_project: stored ?? this.derivedPathInProject(runId) };
+  }
+
+  // The mirror keeps path_in_project with a listing's rows, so a run without files has none stored; clients
+  // require the member. The live layout puts a run's files under `<MLflow run id>/artifacts`, the id its
+  // external_url ends with; without one, an empty string.
+  private derivedPathInProject(runId: number): string {
+    const url = this.stmt('SELECT external_url FROM runs WHERE id = ?').pluck().get(runId) as string | null | undefined;
+    const id = url ? /([0-9a-f]{32})\/?$/.exec(url)?.[1] : undefined;
+    return id ? `${id}/artifacts` : '';
   }
 
   /** A project's stored file listing, in the recorded key order. */

@@ -5,6 +5,8 @@ import { client as ddClient, logger as ddLogger, v2 } from '@datadog/datadog-api
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openStore } from '../../src/store/index.js';
+import { collect, spawnBuiltCli } from '../helpers/cli.js';
+import { TEST_KEYS } from '../helpers/mirror.js';
 import { startServe, SYNCED_AT_HEADER } from '../../src/server/index.js';
 import { getJson, startServeFixture, type ServeFixture } from './helpers.js';
 
@@ -99,6 +101,58 @@ describe('the official client against serve', () => {
     expect(res.status).toBe(405);
     expect(((await res.json()) as { errors: Array<{ detail: string }> }).errors[0]!.detail).toMatch(/--writable/);
   });
+});
+
+describe('all 16 operations', () => {
+  it('the official client runs every operation against `serve --writable --fetch-through` (the built CLI) and parses every answer', async () => {
+    const env = { MODELLAB_BASE_URL: fx.emu.url, DD_API_KEY: TEST_KEYS.apiKey, DD_APP_KEY: TEST_KEYS.appKey, MODELLAB_DB: fx.dbPath, MODELLAB_LOG_LEVEL: 'warn' };
+    const child = spawnBuiltCli(['serve', '--writable', '--fetch-through', '--port', '0'], env);
+    const done = collect(child);
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        const m = /on (http:\/\/\S+)\/api/.exec(d.toString());
+        if (m) resolve(m[1]!);
+      });
+      child.on('exit', () => reject(new Error('serve exited')));
+    });
+    const warn = vi.spyOn(ddLogger, 'warn').mockImplementation(() => {});
+    try {
+      const api = officialApi(url);
+      const items = [...fx.emu.world.exportAll()];
+      const project = items.find((i) => i.kind === 'project' && i.files.length > 0 && !i.project.attributes.deleted_at);
+      if (project?.kind !== 'project') throw new Error('no project with files');
+      const projectId = Number(project.project.id);
+      const runs = items.flatMap((i) => (i.kind === 'run' && i.run.attributes.project_id === projectId && !i.run.attributes.deleted_at ? [Number(i.run.id)] : []));
+      const projectKeys = await api.listModelLabProjectFacetKeys();
+      const runKeys = await api.listModelLabRunFacetKeys({ filterProjectId: projectId });
+      const results: Record<string, unknown> = {
+        listModelLabProjects: await api.listModelLabProjects({ pageSize: 10 }),
+        getModelLabProject: await api.getModelLabProject({ projectId }),
+        listModelLabProjectFacetKeys: projectKeys,
+        listModelLabProjectFacetValues: await api.listModelLabProjectFacetValues({ facetType: 'tag', facetName: projectKeys.data.attributes.tags[0]! }),
+        starModelLabProject: await api.starModelLabProject({ projectId }),
+        unstarModelLabProject: await api.unstarModelLabProject({ projectId }),
+        listModelLabRuns: await api.listModelLabRuns({ filterProjectId: projectId, pageSize: 50 }),
+        getModelLabRun: await api.getModelLabRun({ runId: runs[0]! }),
+        pinModelLabRun: await api.pinModelLabRun({ runId: runs[0]! }),
+        unpinModelLabRun: await api.unpinModelLabRun({ runId: runs[0]! }),
+        listModelLabRunFacetKeys: runKeys,
+        listModelLabRunFacetValues: await api.listModelLabRunFacetValues({ filterProjectId: projectId, facetType: 'metric', facetName: (runKeys.data.attributes.metrics ?? [])[0]! }),
+        listModelLabRunArtifacts: await api.listModelLabRunArtifacts({ runId: runs[0]! }),
+        listModelLabProjectArtifacts: await api.listModelLabProjectArtifacts({ projectId }),
+        getModelLabArtifactContent: await api.getModelLabArtifactContent({ projectId: String(projectId), artifactPath: project.files[0]!.artifact_path }),
+        deleteModelLabRun: await api.deleteModelLabRun({ runId: runs[1]! }),
+      };
+      expect(Object.keys(results)).toHaveLength(16);
+      expect(Object.entries(results).flatMap(([op, r]) => unparsed(r).map((p) => `${op}: ${p}`))).toEqual([]);
+      expect((results['getModelLabArtifactContent'] as { data: Buffer }).data.length).toBe(project.files[0]!.file_size);
+      await expect(api.getModelLabRun({ runId: runs[1]! })).rejects.toMatchObject({ code: 404 });
+    } finally {
+      warn.mockRestore();
+      child.kill('SIGTERM');
+    }
+    expect((await done).code).toBe(0);
+  }, 60_000);
 });
 
 describe('auth', () => {
