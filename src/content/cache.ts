@@ -67,6 +67,16 @@ export class ContentCache {
     return { sha256, size, path };
   }
 
+  /** Whether an artifact has an entry whose object exists (not verified: lookup checks the bytes). */
+  has(projectId: number, artifactPath: string): boolean {
+    try {
+      const { sha256 } = JSON.parse(readFileSync(this.indexFile(projectId, artifactPath), 'utf8')) as { sha256: string };
+      return /^[0-9a-f]{64}$/.test(sha256) && statSync(join(this.objects, sha256)).isFile();
+    } catch {
+      return false;
+    }
+  }
+
   /** Stores bytes fetched for an artifact (written to a temporary file, hashed, renamed); returns the object. */
   put(projectId: number, artifactPath: string, bytes: Uint8Array): CachedObject {
     assertSafeArtifactPath(artifactPath);

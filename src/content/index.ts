@@ -4,3 +4,4 @@ export { ContentError } from './errors.js';
 export { assertSafeArtifactPath } from './paths.js';
 export { resolveArtifact, type ArtifactLocation } from './resolve.js';
 export { fetchContent } from './fetch.js';
+export { prefetchContent, globMatcher, type PrefetchRule, type PrefetchResult } from './prefetch.js';

@@ -56,6 +56,8 @@ export interface DaemonDeps {
   /** how to run this CLI's `snapshot` command in a child process */
   cli: CliCommand;
   now?: () => Date;
+  /** called after each successful pass (e.g. the content prefetch); a failure is logged, never fails the pass */
+  afterPass?: () => Promise<void>;
   /** called once the HTTP listener is up (its URL) */
   onListening?: (url: string) => void;
 }
@@ -144,6 +146,7 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
       const { inserted, updated, removed } = result.counters;
       if (result.kind === 'full' || inserted + updated + removed > 0) refreshRows();
       if (result.kind === 'full' && snapshots.schedule === 'after-full') snapshotPending = true;
+      if (deps.afterPass) await deps.afterPass().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'after-pass step failed'));
     } catch (err) {
       if (signal.aborted) return;
       const failure = { at: now(), code: errorCode(err), message: (err as Error).message };

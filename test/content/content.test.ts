@@ -6,7 +6,10 @@ import { client as ddClient, v2 } from '@datadog/datadog-api-client';
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ContentCache, ContentError } from '../../src/content/index.js';
+import { ContentCache, ContentError, globMatcher, prefetchContent } from '../../src/content/index.js';
+import { createClient } from '../../src/api/index.js';
+import { openStore } from '../../src/store/index.js';
+import pino from 'pino';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { collect, runBuiltCli, spawnBuiltCli } from '../helpers/cli.js';
 import { syncOnce, TEST_KEYS } from '../helpers/mirror.js';
@@ -110,6 +113,38 @@ describe('the cache on its own', () => {
       expect(await cache.lookup(1, 'c')).toBeDefined();
       expect(() => cache.put(1, 'd', Buffer.alloc(300))).toThrow(/MODELLAB_CONTENT_MAX_BYTES/);
     } finally {
+      t.cleanup();
+    }
+  });
+});
+
+describe('prefetch (MODELLAB_CONTENT_PREFETCH)', () => {
+  it('globs match file names (or whole paths with a /)', () => {
+    expect(globMatcher('*.yaml')('abc/artifacts/config.yaml')).toBe(true);
+    expect(globMatcher('*.yaml')('abc/artifacts/config.yml')).toBe(false);
+    expect(globMatcher('model/*')('model/MLmodel')).toBe(true);
+    expect(globMatcher('**/model/*')('x/artifacts/model/MLmodel')).toBe(true);
+    expect(globMatcher('*.json')('a.json.bak')).toBe(false);
+  });
+
+  it('fetches the listed files that match a rule within its size, once', async () => {
+    const t = tmpDir();
+    const client = createClient({ baseUrl: emu.url, ...TEST_KEYS });
+    const store = openStore(db.path, { readonly: true });
+    try {
+      const cache = new ContentCache(t.dir, 50_000_000);
+      const fetcher = (p: number, a: string) => client.getArtifactContent(p, a);
+      const expectedYaml = store.sqlite.prepare(`SELECT COUNT(*) FROM run_artifacts a JOIN runs r ON r.id = a.run_id WHERE r.removed_upstream_at IS NULL AND a.path = 'config.yaml'`).pluck().get() as number;
+      expect(expectedYaml).toBeGreaterThan(2);
+      const rules = [{ pattern: '*.yaml', maxBytes: 1_000_000 }, { pattern: '*.safetensors', maxBytes: 10 }];
+      const first = await prefetchContent(store.sqlite, cache, fetcher, rules, pino({ level: 'silent' }));
+      expect(first).toEqual({ fetched: expectedYaml, cached: 0, failed: 0 });
+      expect(readdirSync(join(t.dir, 'objects'))).toHaveLength(expectedYaml);
+      const again = await prefetchContent(store.sqlite, cache, fetcher, rules, pino({ level: 'silent' }));
+      expect(again).toEqual({ fetched: 0, cached: expectedYaml, failed: 0 });
+    } finally {
+      store.close();
+      await client.close();
       t.cleanup();
     }
   });
