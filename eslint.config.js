@@ -17,4 +17,9 @@ export default tseslint.config(
     files: ['src/cli.ts', 'src/cli/**', 'src/render/**', 'bench/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // Readers of the mirror never import the API client: they share shapes and times through src/model-lab.
+    files: ['src/query/**', 'src/export/**', 'src/server/**', 'src/store/**', 'src/content/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/api/*', '**/api'], message: 'readers never import the API client (src/api); use src/model-lab' }] }] },
+  },
 );

@@ -27,4 +27,4 @@ export { RETRYABLE_CODES, isRetryable } from './retry-policy.js';
 export type { RetryOptions } from './retry-policy.js';
 export type { RequestsPerPeriod } from './rate-limiter.js';
 export { DEFAULT_PAGE_SIZE, nextPageNumber, pageWalkLimit } from './paginate.js';
-export { normalizeTimestamp, formatTimestamp } from './timestamps.js';
+export { normalizeTimestamp, formatTimestamp } from '../model-lab/index.js';

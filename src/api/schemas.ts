@@ -4,7 +4,7 @@
 // as null arrive as []. Validation checks structure and types, never a closed set of values (statuses).
 // Every date-time is normalised (timestamps.ts); project and run ids must be exact safe integers.
 import { z } from 'zod';
-import { TIMESTAMP_EXAMPLE, parseTimestamp } from './timestamps.js';
+import { TIMESTAMP_EXAMPLE, parseTimestamp } from '../model-lab/index.js';
 import type {
   EndpointName,
   FacetKeys,

@@ -17,6 +17,10 @@ import { registerSyncCommand } from './commands/sync.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerPublishCommand } from './commands/publish.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerWriteCommands } from './commands/writes.js';
+import { registerOutboxCommand } from './commands/outbox.js';
+import { registerArtifactCommand } from './commands/artifact.js';
 
 /** Adds every command to the program. */
 export function registerCommands(program: Command): void {
@@ -38,4 +42,8 @@ export function registerCommands(program: Command): void {
   registerHealthCommand(program);
   registerKeysCommand(program);
   registerPublishCommand(program);
+  registerServeCommand(program);
+  registerWriteCommands(program);
+  registerOutboxCommand(program);
+  registerArtifactCommand(program);
 }

@@ -48,6 +48,16 @@ export interface Config {
   logFormat: 'auto' | 'json' | 'pretty';
   /** the PostgreSQL copy: where (null: not published) and in which schema */
   publish: { url: Secret | null; schema: string };
+  /** `serve`: where it listens and the token required off loopback (null: none set) */
+  serve: { host: string; port: number; token: Secret | null };
+  /** the artifact content cache: folder, size bound, and what the daemon prefetches */
+  content: { dir: string; maxBytes: number; prefetch: PrefetchRule[] };
+}
+
+/** One MODELLAB_CONTENT_PREFETCH item: a glob (`*.json`; with a `/`, matched against the whole path) and an optional size bound. */
+export interface PrefetchRule {
+  pattern: string;
+  maxBytes: number | null;
 }
 
 /** Flags given on the command line; they win over the environment. */
@@ -78,6 +88,9 @@ export interface ConfigFlags {
   to?: string;
   /** publish: the schema */
   schema?: string;
+  /** serve: listen address and port */
+  host?: string;
+  port?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -140,6 +153,16 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, options: { require
     publish: {
       url: readPublishUrl(flags.to !== undefined ? ['--to', flags.to] : ['MODELLAB_PUBLISH_URL', env['MODELLAB_PUBLISH_URL']]),
       schema: readSchemaName(flags.schema !== undefined ? ['--schema', flags.schema] : ['MODELLAB_PUBLISH_SCHEMA', env['MODELLAB_PUBLISH_SCHEMA']]),
+    },
+    serve: {
+      host: flags.host?.trim() || env['MODELLAB_SERVE_HOST']?.trim() || '127.0.0.1',
+      port: readInt(env, 'MODELLAB_SERVE_PORT', flags.port !== undefined && ['--port', flags.port], 8484, 0, 65_535),
+      token: readOptionalSecret(env, 'MODELLAB_SERVE_TOKEN'),
+    },
+    content: {
+      dir: env['MODELLAB_CONTENT_DIR']?.trim() || join(dirname(dbPath), 'content'),
+      maxBytes: readSize('MODELLAB_CONTENT_MAX_BYTES', env['MODELLAB_CONTENT_MAX_BYTES'], 1024 ** 3),
+      prefetch: readPrefetch(env['MODELLAB_CONTENT_PREFETCH']),
     },
     logLevel,
     staleAfterMs: readDuration(env, 'MODELLAB_STALE_AFTER', 24 * 3_600_000),
@@ -205,6 +228,42 @@ function readSecret(env: Env, name: string, required: boolean): Secret {
   if (required)
     throw new ConfigError(`${name} is not set: export ${name} (or ${name}_FILE pointing to a file holding it); for the local emulator any value works`);
   return new Secret('');
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+
+// Bytes, or a number with a unit: 500MB, 2GiB, 1.5GB (KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024).
+function parseSize(raw: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(raw);
+  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) return undefined;
+  const bytes = Math.floor(Number(m[1]) * unit);
+  return bytes >= 1 && Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
+function readSize(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const bytes = parseSize(raw);
+  if (bytes === undefined) throw new ConfigError(`${name}: expected a size such as 1073741824, 500MB or 2GiB, got "${raw}"`);
+  return bytes;
+}
+
+// `*.json,*.yaml<=1MB`: comma separated globs, each with an optional `<=SIZE` of its own.
+function readPrefetch(raw: string | undefined): PrefetchRule[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((item) => {
+    const [pattern, limit, extra] = item.split('<=').map((x) => x.trim());
+    const maxBytes = limit === undefined ? null : parseSize(limit);
+    if (!pattern || extra !== undefined || maxBytes === undefined || /[\0]/.test(pattern))
+      throw new ConfigError(`MODELLAB_CONTENT_PREFETCH: expected globs with an optional size, such as *.json,*.yaml<=1MB, got "${item.trim()}"`);
+    return { pattern, maxBytes };
+  });
+}
+
+function readOptionalSecret(env: Env, name: string): Secret | null {
+  const direct = env[name]?.trim();
+  const file = env[`${name}_FILE`]?.trim();
+  return direct || file ? readSecret(env, name, false) : null;
 }
 
 function readInt(env: Env, name: string, flag: false | undefined | '' | [string, string], fallback: number, min: number, max: number): number {

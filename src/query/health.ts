@@ -1,6 +1,6 @@
 import type { Store } from '../store/index.js';
 import { projectCondition } from './projects.js';
-import { formatTimestamp } from '../api/index.js';
+import { formatTimestamp } from '../model-lab/index.js';
 
 export interface HealthQuery {
   projectIds: number[];
@@ -20,6 +20,8 @@ export interface HealthReport {
   stuck: { total: number; runs: Array<{ id: number; project: string | null; name: string; status: string; updated_at: string; idle_hours: number }> };
   failure_rates: Array<{ project_id: number; project: string; finished: number; failed: number; killed: number; failure_rate: number }>;
   duration_outliers: Array<{ id: number; project: string | null; name: string; duration: number; project_mean: number; z: number }>;
+  /** offline writes waiting to be sent (pending, sending) and refused upstream (rejected) */
+  outbox: { pending: number; rejected: number };
 }
 
 /** Runs stuck in running/unresponsive, failure rate per project, and duration outliers, from the mirror alone. */
@@ -65,5 +67,9 @@ export function readHealth(store: Store, q: HealthQuery): HealthReport {
     stuck: { total: stuckTotal, runs: stuckRows.map((r) => ({ ...r, idle_hours: Math.round((refMs - Date.parse(r.updated_at)) / 36e5) })) },
     failure_rates: failureRates,
     duration_outliers: outliers.map((o) => ({ ...o, z: Math.round(o.z * 100) / 100, project_mean: Math.round(o.project_mean * 1000) / 1000 })),
+    outbox: {
+      pending: db.prepare(`SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')`).pluck().get() as number,
+      rejected: db.prepare(`SELECT COUNT(*) FROM outbox WHERE state = 'rejected'`).pluck().get() as number,
+    },
   };
 }

@@ -1,4 +1,4 @@
-import type { ProjectAttributes } from '../api/index.js';
+import type { ProjectAttributes } from '../model-lab/index.js';
 import { diffRecords, flattenProject, storedRunFlattener, type FlatRecord, type Store } from '../store/index.js';
 import { QueryError } from './errors.js';
 

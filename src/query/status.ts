@@ -17,6 +17,8 @@ export interface MirrorStatus {
   last_resumed: { id: number; from: number; walk_started_at: string; age_seconds: number } | null;
   /** failed passes since the last successful one, and the latest failure */
   failures: { consecutive: number; last: { id: number; kind: string; finished_at: string | null; error: string | null } | null };
+  /** offline writes waiting to be sent (pending, sending) and refused upstream (rejected) */
+  outbox: { pending: number; rejected: number };
   passes: Array<{
     id: number; kind: string; status: string; started_at: string; finished_at: string | null;
     requests: number; inserted: number; updated: number; removed: number; skipped: number; warnings: number; resumed_from: number | null; error: string | null;
@@ -55,6 +57,10 @@ export function readMirrorStatus(store: Store, recentPasses = 5): MirrorStatus {
         (db.prepare(`SELECT id, kind, finished_at, error FROM sync_runs WHERE status = 'failed' ORDER BY id DESC LIMIT 1`).get() as
           | MirrorStatus['failures']['last']
           | undefined) ?? null,
+    },
+    outbox: {
+      pending: one(`SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')`),
+      rejected: one(`SELECT COUNT(*) FROM outbox WHERE state = 'rejected'`),
     },
     passes: db
       .prepare(

@@ -1,4 +1,4 @@
-import { formatTimestamp } from '../api/index.js';
+import { formatTimestamp } from '../model-lab/index.js';
 // Times the user types, turned into the stored form (UTC, six fractional digits, `Z`) so that text
 // comparison with stored times is correct. Computed here, never with SQLite's datetime() (another format).
 

@@ -3,7 +3,7 @@
 // only from constants of this file and of fields.ts (columns, operators, table names).
 import { expressionError } from './errors.js';
 import { metricColumn, numericTextTest, type AttributeSpec, type Field } from './fields.js';
-import { formatTimestamp } from '../api/index.js';
+import { formatTimestamp } from '../model-lab/index.js';
 import { parseTimeInput } from './time.js';
 import { parseWhere, type CompareOp, type Expr, type Value } from './where-parser.js';
 

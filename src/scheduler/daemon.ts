@@ -3,11 +3,12 @@ import type { Logger } from 'pino';
 import { AuthError, type ModelLabClient } from '../api/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { runSync, type SyncOptions } from '../sync/index.js';
+import { withOutbox } from '../outbox/index.js';
 import { backoffDelay } from './backoff.js';
 import { longestIntervalMs } from './cron.js';
 import { assessHealth, type HealthReport, type LastSuccess } from './health.js';
 import { startHttpServer, type RunningHttpServer } from './http.js';
-import { collectMetrics, countRows, findLatestOutputs, readPassTotals, type LatestOutputs, type PassTotals, type RowCounts } from './metrics.js';
+import { collectMetrics, countOutboxStates, countRows, findLatestOutputs, readPassTotals, type LatestOutputs, type PassTotals, type RowCounts } from './metrics.js';
 import { EXPOSITION_CONTENT_TYPE, formatExposition } from './prometheus.js';
 import { runSnapshotJob, type CliCommand } from './snapshot-job.js';
 import { PublishJobState, runPublishJob, type PublishSettings } from './publish-job.js';
@@ -59,6 +60,8 @@ export interface DaemonDeps {
   /** how to run this CLI's `snapshot` command in a child process */
   cli: CliCommand;
   now?: () => Date;
+  /** called after each successful pass (e.g. the content prefetch); a failure is logged, never fails the pass */
+  afterPass?: () => Promise<void>;
   /** called once the HTTP listener is up (its URL) */
   onListening?: (url: string) => void;
 }
@@ -172,7 +175,7 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
     state.running = true;
     heartbeat();
     try {
-      const result = await runSync({ store: deps.store, client: deps.client, log: deps.log }, { ...config.sync, mode }, signal);
+      const result = await withOutbox(deps.store.sqlite, deps.client, deps.log, () => runSync({ store: deps.store, client: deps.client, log: deps.log }, { ...config.sync, mode }, signal));
       state.consecutiveFailures = 0;
       state.notBefore = null;
       // Counting rows is slow on a large mirror: only when the pass changed some (or reconciled them all).
@@ -180,6 +183,7 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
       if (result.kind === 'full' || inserted + updated + removed > 0) refreshRows();
       if (result.kind === 'full' && snapshots.schedule === 'after-full') snapshotPending = true;
       publishPending = publishing !== null;
+      if (deps.afterPass) await deps.afterPass().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'after-pass step failed'));
     } catch (err) {
       if (signal.aborted) return;
       const failure = { at: now(), code: errorCode(err), message: (err as Error).message };
@@ -277,6 +281,7 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
               rows,
               totals,
               outputs,
+              outbox: countOutboxStates(reader.sqlite),
               nextPasses: [
                 { kind: 'incremental', at: state.stopped ? null : passTasks[0]?.getNextRun() ?? null },
                 { kind: 'full', at: state.stopped ? null : passTasks[1]?.getNextRun() ?? null },

@@ -83,6 +83,15 @@ export interface MetricsInputs {
   outputs: LatestOutputs | null;
   nextPasses: Array<{ kind: string; at: Date | null }>;
   now: Date;
+  /** outbox operations by state, read at each scrape (the outbox changes between passes) */
+  outbox?: Record<string, number> | null;
+}
+
+/** Outbox operations by state (pending, sending, done, rejected), every state present. */
+export function countOutboxStates(db: Database.Database): Record<string, number> {
+  const out: Record<string, number> = { pending: 0, sending: 0, done: 0, rejected: 0 };
+  for (const { state, n } of db.prepare('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state').all() as Array<{ state: string; n: number }>) out[state] = n;
+  return out;
 }
 
 /** Every metric family, formatted from values the daemon stored (after passes and snapshot jobs) and its state. */
@@ -150,6 +159,14 @@ export function collectMetrics(input: MetricsInputs): MetricFamily[] {
       families.push(gauge('modellab_mirror_export_timestamp_seconds', 'time of the newest complete export (Unix time)', seconds(exported.created_at)));
       families.push(gauge('modellab_mirror_export_size_bytes', 'total size of the newest complete export', exported.bytes));
     }
+  }
+  if (input.outbox) {
+    families.push({
+      name: 'modellab_mirror_outbox_operations',
+      help: 'offline writes in the outbox, by state (pending and rejected need attention)',
+      type: 'gauge',
+      samples: Object.entries(input.outbox).map(([state, n]) => ({ labels: { state }, value: n })),
+    });
   }
   families.push(counter('modellab_mirror_snapshot_failures_total', 'snapshot or export jobs that failed since the daemon started', state.snapshotFailures));
   return families;

@@ -1,4 +1,4 @@
-import type { ProjectAttributes, RunAttributes } from '../api/index.js';
+import type { ProjectAttributes, RunAttributes } from '../model-lab/index.js';
 
 /** A flat field → value map of a resource, the unit the change journal diffs. */
 export type FlatRecord = Record<string, string | number | boolean | null>;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { RUN_STATUSES, type Project, type ProjectFile, type Run, type RunArtifactFile, type RunAttributes } from '../api/index.js';
+import { RUN_STATUSES, type Project, type ProjectFile, type Run, type RunArtifactFile, type RunAttributes } from '../model-lab/index.js';
 import type { Store } from './open.js';
 import { diffRecords, flattenProject, flattenRun, type FlatRecord } from './flatten.js';
 import { flattenStoredParts, RUN_COLUMNS, storedRunReader } from './stored-run.js';

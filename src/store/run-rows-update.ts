@@ -3,7 +3,7 @@
 // an incremental pass cost what a full one costs per run, and far more in a large mirror, where each of those
 // index entries sits on a page outside the cache.
 import type Database from 'better-sqlite3';
-import type { RunAttributes } from '../api/index.js';
+import type { RunAttributes } from '../model-lab/index.js';
 import { METRIC_STATS, type StoredMetric } from './flatten.js';
 import { RUN_COLUMNS, type StoredRunParts } from './stored-run.js';
 

@@ -100,6 +100,10 @@ export const runs = sqliteTable(
     // The runs removed upstream (few): live runs are counted as all runs minus these, from two small indexes
     // (SQLite scanned the whole table for COUNT(*) … WHERE removed_upstream_at IS NULL: 0.2 s at 1M runs).
     index('runs_removed_idx').on(t.id).where(sql`removed_upstream_at IS NOT NULL`),
+    // `serve`: a filtered, time-sorted page of live runs walks one of these in order (no sort of every match),
+    // and its total counts entries of the first one only (covering: 0.1 s → 0.012 s for 80,000 matches at 100,000 runs).
+    index('runs_live_status_created_idx').on(t.status, t.created_at, t.removed_upstream_at).where(sql`removed_upstream_at IS NULL`),
+    index('runs_live_status_updated_idx').on(t.status, t.updated_at).where(sql`removed_upstream_at IS NULL`),
   ],
 );
 
@@ -316,4 +320,33 @@ export const projectFacetValues = sqliteView('project_facet_values', {
 }).as(
   sql`SELECT 'tag' AS facet_type, t.key AS facet_name, t.value AS value, COUNT(*) AS projects
       FROM project_tags t JOIN projects p ON p.id = t.project_id WHERE p.removed_upstream_at IS NULL GROUP BY t.key, t.value`,
+);
+
+/**
+ * Writes made offline (star/unstar, pin/unpin, delete-run), applied to the mirror at once and queued here
+ * until `sync`, the daemon or `outbox push` sends them upstream, in order per target.
+ */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    /** the operation id */
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** star | unstar | pin | unpin | delete_run */
+    kind: text('kind').notNull(),
+    /** the project (star, unstar) or run (pin, unpin, delete_run) id */
+    target: integer('target').notNull(),
+    created_at: text('created_at').notNull(),
+    /** pending | sending | done | rejected */
+    state: text('state').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    /** a retried operation waits until then (NULL: at once) */
+    next_attempt_at: text('next_attempt_at'),
+    /** the HTTP status of the last attempt (NULL: none answered) */
+    last_status: integer('last_status'),
+    last_error: text('last_error'),
+  },
+  (t) => [
+    index('outbox_open_idx').on(t.id).where(sql`state IN ('pending', 'sending')`),
+    index('outbox_target_idx').on(t.target, t.kind),
+  ],
 );

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { RunAttributes } from '../api/index.js';
+import type { RunAttributes } from '../model-lab/index.js';
 import { flattenRun, flattenStoredRun, type FlatRecord, type StoredMetric } from './flatten.js';
 
 /** The run columns that hold API attributes, in the API's names. */

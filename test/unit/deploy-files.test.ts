@@ -58,7 +58,7 @@ describe('docker-compose.yml and Dockerfile', () => {
   const commands = new Map(program.commands.map((c) => [c.name(), c]));
 
   it('every service runs a real command with options that command accepts', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['emulator', 'mirror', 'mirror-emulated', 'mirror-postgres', 'postgres']);
+    expect(Object.keys(compose.services).sort()).toEqual(['emulator', 'mirror', 'mirror-emulated', 'mirror-postgres', 'postgres', 'serve', 'serve-emulated']);
     for (const [name, service] of ours) {
       const [command, ...args] = service.command ?? [];
       expect(commands.has(command!), `${name}: unknown command ${command}`).toBe(true);
@@ -71,12 +71,13 @@ describe('docker-compose.yml and Dockerfile', () => {
     // `docker compose --profile X up` starts the services of profile X plus those without a profile: there are none.
     for (const [name, service] of Object.entries(compose.services)) expect(service.profiles, name).toHaveLength(1);
     const emulated = Object.entries(compose.services).filter(([, s]) => s.profiles!.includes('emulator'));
-    expect(emulated.map(([n]) => n).sort()).toEqual(['emulator', 'mirror-emulated']);
+    expect(emulated.map(([n]) => n).sort()).toEqual(['emulator', 'mirror-emulated', 'serve-emulated']);
     for (const [name, service] of emulated) {
       expect(service.secrets, name).toBeUndefined();
       expect(JSON.stringify(service.environment ?? {}), name).not.toContain('_FILE');
     }
     expect(compose.services['mirror']!.profiles).toEqual(['mirror']);
+    expect(compose.services['serve']!.profiles).toEqual(['mirror']);
   });
 
   it('the mirror services read keys from secrets, keep database and snapshots on the volume, publish metrics to loopback, run as a configurable user', () => {
@@ -85,7 +86,7 @@ describe('docker-compose.yml and Dockerfile', () => {
     expect(mirror.environment!['DD_APP_KEY_FILE']).toBe('/run/secrets/dd_app_key');
     expect(mirror.environment).not.toHaveProperty('DD_API_KEY');
     expect(mirror.secrets).toEqual(['dd_api_key', 'dd_app_key']);
-    expect(Object.keys(compose.secrets)).toEqual(['dd_api_key', 'dd_app_key']);
+    expect(Object.keys(compose.secrets)).toEqual(['dd_api_key', 'dd_app_key', 'serve_token']);
     for (const name of ['mirror', 'mirror-emulated', 'mirror-postgres']) {
       const service = compose.services[name]!;
       expect(service.volumes, name).toEqual(['./data:/data']);
@@ -124,6 +125,22 @@ describe('docker-compose.yml and Dockerfile', () => {
     // The same mirror as the mirror profile, plus publishing.
     const { MODELLAB_PUBLISH_URL: _url, MODELLAB_PUBLISH_SCHEMA: _schema, ...rest } = mirror.environment!;
     expect(rest).toEqual(compose.services['mirror']!.environment);
+  });
+
+  it('serve runs in both profiles over its profile\'s database, published on loopback, with a token (it binds 0.0.0.0 in the container) and a healthcheck', () => {
+    for (const [name, db, port] of [['serve', '/data/mirror.db', 8484], ['serve-emulated', '/data/emulated.db', 8485]] as const) {
+      const service = compose.services[name]!;
+      expect(service.command, name).toEqual(['serve']);
+      expect(service.environment!['MODELLAB_DB'], name).toBe(db);
+      expect(service.environment!['MODELLAB_SERVE_HOST'], name).toBe('0.0.0.0');
+      expect(service.ports, name).toEqual([`127.0.0.1:${port}:8484`]);
+      expect(service.volumes, name).toEqual(['./data:/data']);
+      expect(service.healthcheck?.test?.slice(0, 2), name).toEqual(['CMD', 'node']);
+      expect(service.healthcheck?.test?.join(' '), name).toContain('/healthz');
+    }
+    expect(compose.services['serve']!.environment!['MODELLAB_SERVE_TOKEN_FILE']).toBe('/run/secrets/serve_token');
+    expect(compose.services['serve']!.secrets).toEqual(['serve_token']);
+    expect(compose.services['serve-emulated']!.environment!['MODELLAB_SERVE_TOKEN']).toBe('${MODELLAB_SERVE_TOKEN:-emulated}');
   });
 
   it('the image builds on Node 22 from the lockfile and runs the built CLI (no tsx) as a non-root user', () => {
@@ -181,6 +198,36 @@ describe('docker-compose.yml and Dockerfile', () => {
         let code: number | null = 1;
         while (Date.now() < deadline && (code = (await run(check, { MODELLAB_HTTP_PORT: String(port) })).code) !== 0) await new Promise((r) => setTimeout(r, 300));
         expect(code).toBe(0);
+      } finally {
+        child.kill('SIGTERM');
+      }
+      expect(await exited).toBe(0);
+    }, 90_000);
+
+    it('the serve-emulated service (its command and environment, /data moved) turns healthy by its own healthcheck and asks for its token', async () => {
+      const db = join(tmp.dir, 'serve', 'emulated.db');
+      const { syncOnce } = await import('../helpers/mirror.js');
+      await syncOnce(emu.url, db);
+      const service = compose.services['serve-emulated']!;
+      const port = await new Promise<number>((resolve) => {
+        const s = createServer().listen(0, '127.0.0.1', () => {
+          const p = (s.address() as { port: number }).port;
+          s.close(() => resolve(p));
+        });
+      });
+      const env = Object.fromEntries(Object.entries(service.environment!).map(([k, v]) => [k, v.replace(/^\/data\/.*/, db).replace('${MODELLAB_SERVE_TOKEN:-emulated}', 'emulated')]));
+      Object.assign(env, { MODELLAB_SERVE_PORT: String(port) });
+      const child = spawnCli(service.command!, env);
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      try {
+        const check = service.healthcheck!.test!.slice(1);
+        const deadline = Date.now() + 60_000;
+        let code: number | null = 1;
+        while (Date.now() < deadline && (code = (await run(check, { MODELLAB_SERVE_PORT: String(port) })).code) !== 0) await new Promise((r) => setTimeout(r, 300));
+        expect(code).toBe(0);
+        const api = `http://127.0.0.1:${port}/api/v2/model-lab-api/projects`;
+        expect((await fetch(api)).status).toBe(403);
+        expect((await fetch(api, { headers: { 'DD-API-KEY': 'emulated' } })).status).toBe(200);
       } finally {
         child.kill('SIGTERM');
       }

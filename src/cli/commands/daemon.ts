@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { loadConfig, type ConfigFlags } from '../../config/index.js';
-import { createContext } from '../../context.js';
+import type { Logger } from 'pino';
+import { loadConfig, type Config, type ConfigFlags } from '../../config/index.js';
+import { createContext, type Context } from '../../context.js';
 import { createConfiguredLogger } from '../../logger.js';
 import { runDaemon } from '../../scheduler/index.js';
 import { SyncInterruptedError } from '../../sync/index.js';
@@ -33,7 +34,7 @@ export function registerDaemonCommand(program: Command): void {
       for (const key of ['DD_API_KEY', 'DD_APP_KEY', 'DD_API_KEY_FILE', 'DD_APP_KEY_FILE']) delete env[key];
       try {
         await runDaemon(
-          { store: ctx.store, client: ctx.client, log, cli: { command: process.execPath, args: [...process.execArgv, process.argv[1]!], env } },
+          { store: ctx.store, client: ctx.client, log, cli: { command: process.execPath, args: [...process.execArgv, process.argv[1]!], env }, ...(await contentPrefetch(config, ctx, log)) },
           { sync: config.sync, schedule: config.schedule, daemon: config.daemon, snapshots: config.snapshots, publish: config.publish },
           abort.signal,
         );
@@ -41,4 +42,22 @@ export function registerDaemonCommand(program: Command): void {
         await ctx.close();
       }
     });
+}
+
+/** MODELLAB_CONTENT_PREFETCH: after each successful pass, matching listed files are fetched into the content cache. */
+async function contentPrefetch(
+  config: Config,
+  ctx: Context,
+  log: Logger,
+): Promise<{ afterPass?: () => Promise<void> }> {
+  if (config.content.prefetch.length === 0) return {};
+  const { ContentCache, prefetchContent } = await import('../../content/index.js');
+  const cache = new ContentCache(config.content.dir, config.content.maxBytes);
+  const fetcher = (projectId: number, path: string) => ctx.client.getArtifactContent(projectId, path);
+  return {
+    afterPass: async () => {
+      const r = await prefetchContent(ctx.store.sqlite, cache, fetcher, config.content.prefetch, log.child({ module: 'prefetch' }));
+      if (r.fetched + r.failed > 0) log.info(r, 'content prefetch');
+    },
+  };
 }

@@ -51,6 +51,11 @@ function toReport(h: HealthReport, stuckAfter: string, z: number): Report {
     { name: 'stuck', title: `stuck: ${h.stuck.total} run${h.stuck.total === 1 ? '' : 's'} running or unresponsive with no update for ${stuckAfter} before ${h.reference}${h.stuck.total > h.stuck.runs.length ? ` (oldest ${h.stuck.runs.length} shown)` : ''}`, rows: stuck },
     { name: 'failure_rate', title: 'failure rate per project (failed / finished: completed + failed + killed)', rows: rates },
     { name: 'duration_outliers', title: `duration outliers: completed runs ${z} standard deviations or more from their project's mean (seconds)`, rows: outliers },
+    {
+      name: 'outbox',
+      title: `outbox: ${h.outbox.pending} pending, ${h.outbox.rejected} rejected offline writes${h.outbox.rejected > 0 ? ' (see `modellab-mirror outbox list`)' : ''}`,
+      rows: { columns: ['pending', 'rejected'], rows: [h.outbox] },
+    },
   ];
   return {
     json: h as unknown as Record<string, unknown>,

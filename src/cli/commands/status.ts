@@ -46,6 +46,7 @@ export function registerStatusCommand(program: Command): void {
             `failures: ${s.failures.consecutive} since the last success; latest #${s.failures.last.id} (${s.failures.last.kind}) at ${s.failures.last.finished_at ?? '?'}: ${s.failures.last.error ?? 'no message'}`,
           );
         console.log(`${describeDaemon(daemon)}; the schedules below are ${running ? "the running daemon's" : 'the configured ones'}`);
+        console.log(`outbox: ${s.outbox.pending} pending, ${s.outbox.rejected} rejected${s.outbox.pending + s.outbox.rejected > 0 ? ' (see `modellab-mirror outbox list`)' : ''}`);
         for (const job of service.schedules) console.log(`next ${job.job}: ${job.next ?? 'never'} (${job.schedule})`);
         const snap = service.last_snapshot;
         console.log(snap ? `last snapshot: ${snap.path} at ${snap.created_at} (${snap.size_bytes} bytes)` : `last snapshot: none in ${service.snapshot_dir}`);

@@ -6,6 +6,7 @@ import { createProgressBar } from '../../render/progress.js';
 import { describeAge } from '../../query/index.js';
 import { runSync, SyncInterruptedError, type SyncResult } from '../../sync/index.js';
 import { resolveProjectNames, splitProjectSpecs } from './project-names.js';
+import { withOutbox } from '../../outbox/index.js';
 
 /** Adds `sync [--full] [--project ID…]`. */
 export function registerSyncCommand(program: Command): void {
@@ -38,7 +39,10 @@ export function registerSyncCommand(program: Command): void {
       try {
         const named = projects.names.length > 0 ? await resolveProjectNames(ctx.store, ctx.client, projects.names) : [];
         const sync = named.length > 0 ? { ...config.sync, projectIds: [...new Set([...config.sync.projectIds, ...named])] } : config.sync;
-        const result = await runSync({ store: ctx.store, client: ctx.client, log, ...(progress ? { progress } : {}) }, sync, abort.signal);
+        // Queued offline writes go first; those still open are applied again over what the pass wrote.
+        const result = await withOutbox(ctx.store.sqlite, ctx.client, log, () =>
+          runSync({ store: ctx.store, client: ctx.client, log, ...(progress ? { progress } : {}) }, sync, abort.signal),
+        );
         progress?.stop();
         const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
         const { readSamePassUpdates } = await import('../../query/index.js');

@@ -74,3 +74,15 @@ function daysInMonth(year: number, month: number): number {
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
   return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
 }
+
+/**
+ * The live service's text form of a stored time: trailing zeros of the fraction dropped, no fraction on a
+ * whole second (`…50.387050Z` → `…50.38705Z`, `…00.000000Z` → `…00Z`).
+ */
+export function formatLiveTimestamp(stored: string): string {
+  const dot = stored.indexOf('.');
+  if (dot < 0) return stored;
+  let end = stored.length - 1; // the `Z`
+  while (end > dot + 1 && stored.charCodeAt(end - 1) === 48) end--;
+  return end === dot + 1 ? `${stored.slice(0, dot)}Z` : `${stored.slice(0, end)}Z`;
+}

@@ -1,0 +1,18 @@
+// A cache hit, or (when allowed) a fetch from upstream stored in the cache: the one way content is obtained.
+import type { CachedObject, ContentCache, ContentFetcher } from './cache.js';
+import { ContentError } from './errors.js';
+
+/**
+ * The verified cached object of an artifact; on a miss it is fetched when `fetcher` is given, else
+ * not_cached (or corrupt, when the cached copy failed its SHA-256 check and was removed).
+ */
+export async function fetchContent(cache: ContentCache, projectId: number, artifactPath: string, fetcher: ContentFetcher | null): Promise<CachedObject> {
+  let corrupt = false;
+  const hit = await cache.lookup(projectId, artifactPath, () => (corrupt = true));
+  if (hit) return hit;
+  if (!fetcher) {
+    if (corrupt) throw new ContentError('corrupt', `the cached copy of ${artifactPath} failed its SHA-256 check and was removed: fetch it again (without --offline)`);
+    throw new ContentError('not_cached', `${artifactPath} is not in the content cache (${cache.dir}): fetch it once without --offline`);
+  }
+  return cache.put(projectId, artifactPath, await fetcher(projectId, artifactPath));
+}

@@ -1,0 +1,181 @@
+// The HTTP side of `serve`: one node:http server, the auth rule, X-Mirror-Synced-At on every answer, JSON
+// bodies and streamed artifact content.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { presentedCredential, tokenMatches } from './auth.js';
+import { forbidden, ServeError } from './errors.js';
+import type { MirrorReader } from './mirror-reader.js';
+import { API_PREFIX, matchRoute, type ApiResponse, type ContentSource, type WriteHandler } from './routes.js';
+
+export const SYNCED_AT_HEADER = 'X-Mirror-Synced-At';
+
+// Answers to GET requests, by host and URL, until the mirror changes: it changes once per sync pass, and the
+// same pages are asked for again and again (dashboards, scripts walking a listing).
+const RESPONSE_CACHE_ENTRIES = 2000;
+const RESPONSE_CACHE_MAX_BODY = 1 << 20;
+
+interface CachedAnswer {
+  status: number;
+  body: string;
+}
+
+class ResponseCache {
+  private version = -1;
+  private readonly entries = new Map<string, CachedAnswer>();
+
+  get(key: string, version: number): CachedAnswer | undefined {
+    if (version !== this.version) {
+      this.entries.clear();
+      this.version = version;
+      return undefined;
+    }
+    const hit = this.entries.get(key);
+    if (hit) {
+      // Most recently used last.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
+    return hit;
+  }
+
+  set(key: string, version: number, answer: CachedAnswer): void {
+    if (version !== this.version || answer.body.length > RESPONSE_CACHE_MAX_BODY) return;
+    if (this.entries.size >= RESPONSE_CACHE_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(key, answer);
+  }
+}
+
+export interface HttpOptions {
+  reader: MirrorReader;
+  log: Logger;
+  /** null: any key (loopback); otherwise every request must carry it */
+  token: string | null;
+  writes: WriteHandler | null;
+  content: ContentSource | null;
+}
+
+/** The request handler of `serve`. */
+export function createRequestHandler(opts: HttpOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const cache = new ResponseCache();
+  return (req, res) => {
+    handle(opts, cache, req, res).catch((err: unknown) => {
+      opts.log.error({ err: (err as Error).message, method: req.method, path: pathOf(req) }, 'request failed');
+      if (!res.headersSent) sendJson(res, opts, 500, { errors: [{ status: '500', title: 'Internal Server Error', detail: 'the mirror could not answer this request' }] });
+      else res.destroy();
+    });
+  };
+}
+
+async function handle(opts: HttpOptions, cache: ResponseCache, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const method = req.method ?? 'GET';
+  if (url.pathname === '/healthz') {
+    const syncedAt = opts.reader.lastSyncedAt();
+    sendJson(res, opts, 200, { status: 'ok', synced_at: syncedAt });
+    return;
+  }
+  if (opts.token !== null) {
+    const presented = presentedCredential(req.headers);
+    if (presented === undefined || !tokenMatches(presented, opts.token)) {
+      const err = forbidden('send the serve token (MODELLAB_SERVE_TOKEN) as DD-API-KEY or Authorization: Bearer', 'DD-API-KEY');
+      sendJson(res, opts, 403, err.toBody());
+      return;
+    }
+  }
+  if (!url.pathname.startsWith(`${API_PREFIX}/`)) {
+    sendJson(res, opts, 404, new ServeError(404, 'Not Found', 'not found').toBody());
+    return;
+  }
+  const matched = matchRoute(method, url.pathname.slice(API_PREFIX.length));
+  if (matched === null) {
+    sendJson(res, opts, 404, new ServeError(404, 'Not Found', 'not found').toBody());
+    return;
+  }
+  if (matched === 'method_not_allowed') {
+    sendJson(res, opts, 405, new ServeError(405, 'Method Not Allowed', `${method} is not allowed on ${url.pathname}`).toBody());
+    return;
+  }
+  const cacheable = method === 'GET' && !matched.write && !url.pathname.endsWith('/artifacts/content');
+  const key = `${req.headers.host ?? ''}${req.url ?? ''}`;
+  const version = opts.reader.version();
+  const cached = cacheable ? cache.get(key, version) : undefined;
+  if (cached) {
+    sendText(res, opts, cached.status, cached.body);
+    return;
+  }
+  let answer: ApiResponse;
+  try {
+    answer = await matched.handle({
+      reader: opts.reader,
+      params: matched.params,
+      query: url.searchParams,
+      selfBase: `http://${req.headers.host ?? 'localhost'}${url.pathname}`,
+      writes: opts.writes,
+      content: opts.content,
+    });
+  } catch (err) {
+    if (err instanceof ServeError) {
+      const body = JSON.stringify(err.toBody());
+      if (cacheable) cache.set(key, version, { status: err.status, body });
+      sendText(res, opts, err.status, body);
+      return;
+    }
+    throw err;
+  }
+  if (answer.status === 204) {
+    res.writeHead(204, headers(opts));
+    res.end();
+  } else if ('stream' in answer) {
+    res.writeHead(200, { ...headers(opts), 'content-type': 'application/octet-stream', 'content-length': String(answer.size) });
+    if (method === 'HEAD') {
+      answer.stream.destroy();
+      res.end();
+      return;
+    }
+    answer.stream.on('error', () => res.destroy());
+    answer.stream.pipe(res);
+  } else {
+    const body = JSON.stringify(answer.json);
+    if (cacheable) cache.set(key, version, { status: 200, body });
+    sendText(res, opts, 200, body, method === 'HEAD');
+  }
+}
+
+function headers(opts: HttpOptions): Record<string, string> {
+  return { [SYNCED_AT_HEADER]: opts.reader.lastSyncedAt() ?? 'never', 'cache-control': 'no-store' };
+}
+
+function sendJson(res: ServerResponse, opts: HttpOptions, status: number, body: unknown, headOnly = false): void {
+  sendText(res, opts, status, JSON.stringify(body), headOnly);
+}
+
+function sendText(res: ServerResponse, opts: HttpOptions, status: number, text: string, headOnly = false): void {
+  res.writeHead(status, { ...headers(opts), 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+  res.end(headOnly ? undefined : text);
+}
+
+function pathOf(req: IncomingMessage): string {
+  return new URL(req.url ?? '/', 'http://localhost').pathname;
+}
+
+export interface ListeningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Listens on host:port (0 picks a free port). */
+export async function listen(server: Server, host: string, port: number): Promise<{ url: string; port: number }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`, port: bound };
+}
+
+export { createServer };
