@@ -38,11 +38,12 @@ export async function prefetchContent(
   const result: PrefetchResult = { fetched: 0, cached: 0, failed: 0 };
   if (rules.length === 0) return result;
   const matchers = rules.map((r) => ({ test: globMatcher(r.pattern), maxBytes: Math.min(r.maxBytes ?? cache.maxBytes, cache.maxBytes) }));
+  // UNION, not UNION ALL: the live service's project listing holds its runs' files too (one file, two listings).
   const files = db
     .prepare(
       `SELECT a.project_id AS projectId, a.artifact_path AS artifactPath, a.file_size AS size FROM project_artifacts a
          JOIN projects p ON p.id = a.project_id WHERE p.removed_upstream_at IS NULL
-       UNION ALL
+       UNION
        SELECT r.project_id, a.path_in_project || '/' || a.path, a.file_size FROM run_artifacts a JOIN runs r ON r.id = a.run_id
          WHERE r.removed_upstream_at IS NULL AND a.is_dir = 0 AND a.path_in_project IS NOT NULL`,
     )

@@ -70,10 +70,16 @@ export class MirrorSource {
     return { runs: rows.filter(([e]) => e === 'run').map(([, id]) => id), projects: rows.filter(([e]) => e === 'project').map(([, id]) => id) };
   }
 
-  /** Whether passes from `syncId` on asked for run artifact listings (every listing, even a 404, is a request). */
+  /**
+   * Whether passes from `syncId` on wrote run artifact listings: asked for (every listing, even a 404, is a
+   * request) or read from a project's listing (no request: sync_runs.derived_listings).
+   */
   listedArtifactsSince(syncId: number): boolean {
     const n = this.store.sqlite
-      .prepare(`SELECT COALESCE(SUM(json_extract(requests_by_resource, '$.run_artifacts')), 0) FROM sync_runs WHERE id >= ? AND json_valid(requests_by_resource)`)
+      .prepare(
+        `SELECT COALESCE(SUM(CASE WHEN json_valid(requests_by_resource) THEN json_extract(requests_by_resource, '$.run_artifacts') END), 0)
+              + COALESCE(SUM(derived_listings), 0) FROM sync_runs WHERE id >= ?`,
+      )
       .pluck()
       .get(syncId) as number;
     return n > 0;

@@ -57,7 +57,8 @@ function route(method: RouteEntry['method'], template: string, handle: Handler):
 
 const ROUTE_TABLE: RouteEntry[] = [
   route('GET', '/projects', listProjects),
-  route('GET', '/project-facet-keys', ({ reader }) => ({ status: 200, json: { data: { id: 'projects', type: 'facet_keys', attributes: reader.projectFacetKeys() } } })),
+  // The live service answers data.id "2" here (recorded; docs/emulator.md, item 2.5): served as it does.
+  route('GET', '/project-facet-keys', ({ reader }) => ({ status: 200, json: { data: { id: '2', type: 'facet_keys', attributes: reader.projectFacetKeys() } } })),
   route('GET', '/project-facet-values', getProjectFacetValues),
   route('GET', '/projects/{project_id}', ({ reader, params }) => {
     const id = parseId(params['project_id'] ?? '', 'project_id');

@@ -110,11 +110,10 @@ export async function syncRunArtifacts(ctx: PassContext, baseline: string | null
   ctx.endPhase('run_artifacts');
 }
 
-// Positions (0..total-1) of the candidates also walked to check the listings read from projects: `fraction`
-// of them on average (rounded at random, so a pass with three changed runs usually walks none), at most `max`.
+// Positions (0..total-1) of the candidates also walked to check the listings read from projects: `fraction` of
+// them rounded down (a pass with a few changed runs walks none: its request count stays what the rule says), at most `max`.
 function pickSample(total: number, options: { fraction: number; max: number }): Set<number> {
-  const expected = total * options.fraction;
-  const size = Math.min(options.max, total, Math.floor(expected) + (Math.random() < expected - Math.floor(expected) ? 1 : 0));
+  const size = Math.min(options.max, total, Math.floor(total * options.fraction + 1e-9));
   const picked = new Set<number>();
   while (picked.size < size) picked.add(Math.floor(Math.random() * total));
   return picked;

@@ -203,9 +203,11 @@ async function runFullPass(ctx: PassContext, cp: Checkpoint, previous: Watermark
     advance('project_artifacts');
   }
   const baseline = artifactsBaseline(previous, cp.maxRunUpdatedAt);
-  if (at('project_artifacts')) {
+  // A checkpoint written when project listings came after run listings may stand at run_artifacts without them.
+  if (at('project_artifacts') || !cp.projectListingsDone) {
     await syncProjectArtifacts(ctx, ctx.options.projectIds.length > 0 ? ctx.options.projectIds : 'all');
-    advance('run_artifacts');
+    cp.projectListingsDone = true;
+    if (at('project_artifacts')) advance('run_artifacts');
   }
   if (at('run_artifacts')) {
     await syncRunArtifacts(ctx, baseline, true);

@@ -24,6 +24,8 @@ export interface Checkpoint {
   projectsComplete?: boolean;
   runsComplete?: boolean;
   parentsClean?: boolean;
+  /** the project listings of this walk were fetched (they come before the run listings, read from them) */
+  projectListingsDone?: boolean;
   /** newest created_at when the current run walk began (undefined: not probed yet) */
   newestAtStart?: string | null;
   /** runs created after newestAtStart that the current walk saw */

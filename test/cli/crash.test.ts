@@ -38,7 +38,8 @@ describe('crash safety (real processes, SIGKILL)', () => {
     });
     for (let i = 0; i < 8; i++) {
       served = 0;
-      killAt = 2 + Math.floor(next() * 2500);
+      // A full pass of this world costs about 150 requests (run listings come from project listings).
+      killAt = 2 + Math.floor(next() * 140);
       const child = spawnCli(['sync', '--full'], env);
       current = child;
       const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
@@ -55,7 +56,9 @@ describe('crash safety (real processes, SIGKILL)', () => {
     off();
     expect(killedMidPass).toBeGreaterThan(0);
     const final = await runCli(['sync', '--full'], env);
-    expect(final.stderr).toBe('');
+    // The last killed pass left its lock behind: taking it over is the one thing the final pass may say.
+    const said = final.stderr.split('\n').filter(Boolean);
+    expect(said.filter((line) => !line.includes('taking over a stale writer lock')), final.stderr).toEqual([]);
     expect(final.code).toBe(0);
     const store = openStore(db.path, { readonly: true });
     try {

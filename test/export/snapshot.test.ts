@@ -31,7 +31,8 @@ describe('modellab-mirror snapshot and verify (real CLI)', () => {
 
   beforeAll(async () => {
     // Slow enough (latency, 2 requests in flight, artifact listings) that a snapshot lands mid-pass.
-    emu = await startEmulator({ port: 0, seed: 23, projects: 4, runs: 1500, latencyMs: 8, ...CANARY_KEYS });
+    // The reference layout walks every run's listing (the recorded one reads them from project listings): a long pass.
+    emu = await startEmulator({ port: 0, seed: 23, projects: 4, runs: 1500, latencyMs: 8, flavor: 'reference', ...CANARY_KEYS });
     env = { MODELLAB_BASE_URL: emu.url, DD_API_KEY: CANARY_KEYS.apiKey, DD_APP_KEY: CANARY_KEYS.appKey, MODELLAB_DB: dbPath, MODELLAB_SNAPSHOT_DIR: snapDir };
   });
   afterAll(async () => {

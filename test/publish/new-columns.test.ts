@@ -1,4 +1,4 @@
-// A column a later migration adds (as 0010 adds runs.mlflow_run_id and a view column) reaches the copy at the
+// A column a later migration adds (as 0010 added runs.mlflow_run_id and a view column) reaches the copy at the
 // next publish without a code change: the mirror is altered here the way such a migration would alter it.
 import Database from 'better-sqlite3';
 import type pg from 'pg';
@@ -34,17 +34,17 @@ describePg('new mirror columns flow to PostgreSQL', () => {
     expect((await publish()).mode).toBe('full');
     const sqlite = new Database(db.path);
     try {
-      sqlite.exec(`ALTER TABLE runs ADD COLUMN mlflow_run_id text`);
-      sqlite.exec(`ALTER TABLE projects ADD COLUMN mlflow_experiment_id text`);
-      sqlite.exec(`UPDATE runs SET mlflow_run_id = 'mlf-' || id WHERE id % 2 = 0`);
-      sqlite.exec(`UPDATE projects SET mlflow_experiment_id = 'exp-' || id`);
+      sqlite.exec(`ALTER TABLE runs ADD COLUMN team_note text`);
+      sqlite.exec(`ALTER TABLE projects ADD COLUMN cost_center text`);
+      sqlite.exec(`UPDATE runs SET team_note = 'mlf-' || id WHERE id % 2 = 0`);
+      sqlite.exec(`UPDATE projects SET cost_center = 'exp-' || id`);
       const all = sqlite.prepare(`SELECT sql FROM sqlite_master WHERE name = 'runs_wide_all'`).pluck().get() as string;
       const live = sqlite.prepare(`SELECT sql FROM sqlite_master WHERE name = 'runs_wide'`).pluck().get() as string;
       const summary = sqlite.prepare(`SELECT sql FROM sqlite_master WHERE name = 'project_summary'`).pluck().get() as string;
       sqlite.exec('DROP VIEW runs_wide; DROP VIEW runs_wide_all; DROP VIEW project_summary');
-      sqlite.exec(all.replace('r.duration, r.external_url,', 'r.duration, r.external_url, r.mlflow_run_id,'));
-      sqlite.exec(live.replace('duration, external_url, params', 'duration, external_url, mlflow_run_id, params'));
-      sqlite.exec(summary.replace('p.created_at, p.updated_at, p.deleted_at,', 'p.created_at, p.updated_at, p.deleted_at, p.mlflow_experiment_id,'));
+      sqlite.exec(all.replace('r.duration, r.external_url, r.mlflow_run_id,', 'r.duration, r.external_url, r.mlflow_run_id, r.team_note,'));
+      sqlite.exec(live.replace('duration, external_url, mlflow_run_id, params', 'duration, external_url, mlflow_run_id, team_note, params'));
+      sqlite.exec(summary.replace('p.created_at, p.updated_at, p.deleted_at,', 'p.created_at, p.updated_at, p.deleted_at, p.cost_center,'));
     } finally {
       sqlite.close();
     }
@@ -53,12 +53,12 @@ describePg('new mirror columns flow to PostgreSQL', () => {
     expect(result.reason).toBe('the mirror has new or changed columns');
     expect(result.verify!.every((v) => v.equal)).toBe(true);
     const s = `"${schema}"`;
-    expect((await pgc.query(`SELECT mlflow_run_id FROM ${s}.runs WHERE id IN (2, 3) ORDER BY id`)).rows).toEqual([{ mlflow_run_id: 'mlf-2' }, { mlflow_run_id: null }]);
-    expect((await pgc.query(`SELECT mlflow_run_id FROM ${s}.runs_wide WHERE id = 4`)).rows).toEqual([{ mlflow_run_id: 'mlf-4' }]);
-    expect((await pgc.query(`SELECT mlflow_experiment_id FROM ${s}.project_summary WHERE project_id = 1`)).rows).toEqual([{ mlflow_experiment_id: 'exp-1' }]);
+    expect((await pgc.query(`SELECT team_note FROM ${s}.runs WHERE id IN (2, 3) ORDER BY id`)).rows).toEqual([{ team_note: 'mlf-2' }, { team_note: null }]);
+    expect((await pgc.query(`SELECT team_note FROM ${s}.runs_wide WHERE id = 4`)).rows).toEqual([{ team_note: 'mlf-4' }]);
+    expect((await pgc.query(`SELECT cost_center FROM ${s}.project_summary WHERE project_id = 1`)).rows).toEqual([{ cost_center: 'exp-1' }]);
     const cols = await pgc.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'runs_wide' ORDER BY ordinal_position`, [schema]);
     const names = cols.rows.map((r) => r.column_name);
-    expect(names.indexOf('mlflow_run_id')).toBe(names.indexOf('external_url') + 1);
+    expect(names.indexOf('team_note')).toBe(names.indexOf('mlflow_run_id') + 1);
     // The shape is recorded: the next publish is incremental again.
     expect((await publish(false)).mode).toBe('incremental');
   });

@@ -108,8 +108,10 @@ describe('the mirror never lies', () => {
     expect(second.counters.skipped).toBe(0);
   });
 
+  // The per-run walk's own behaviours are tested against the reference layout, where every run listing is walked
+  // (under the recorded one they are read from project listings: test/sync/artifacts-from-projects.test.ts).
   it('an artifact listing that always fails is skipped and recorded, keeps its previous content, and is retried by later passes', async () => {
-    emu = await startEmulator({ port: 0, seed: 64, projects: 2, runs: 120, ...TEST_KEYS });
+    emu = await startEmulator({ port: 0, seed: 64, projects: 2, runs: 120, flavor: 'reference', ...TEST_KEYS });
     const db = newDb();
     const runId = 5;
     emu.world.setRunArtifacts(runId, [{ path: 'old.txt', file_size: 1 }]);
@@ -158,7 +160,7 @@ describe('the mirror never lies', () => {
   });
 
   it.each(['visible', 'not_found'] as const)('soft-deleted runs keep or get their artifact listing (service answers %s for them)', async (lookup) => {
-    emu = await startEmulator({ port: 0, seed: 67, projects: 2, runs: 100, softDeletedLookup: lookup, ...TEST_KEYS });
+    emu = await startEmulator({ port: 0, seed: 67, projects: 2, runs: 100, softDeletedLookup: lookup, flavor: 'reference', ...TEST_KEYS });
     const db = newDb();
     emu.world.setRunArtifacts(8, [{ path: 'before.txt', file_size: 1 }]);
     emu.world.setRunArtifacts(9, [{ path: 'kept.txt', file_size: 1 }]);
@@ -193,7 +195,7 @@ describe('the mirror never lies', () => {
   });
 
   it('a subdirectory that answers 404 (deleted meanwhile) empties only itself; the rest of the listing lands', async () => {
-    emu = await startEmulator({ port: 0, seed: 69, projects: 2, runs: 50, ...TEST_KEYS });
+    emu = await startEmulator({ port: 0, seed: 69, projects: 2, runs: 50, flavor: 'reference', ...TEST_KEYS });
     const db = newDb();
     emu.world.setRunArtifacts(4, [{ path: 'a.txt', file_size: 1 }, { path: 'ckpt', is_dir: true }, { path: 'ckpt/w.bin', file_size: 9 }, { path: 'logs', is_dir: true }, { path: 'logs/out.txt', file_size: 3 }]);
     const proxy = await startProxy(emu.url, {
@@ -335,7 +337,7 @@ describe('the mirror never lies', () => {
   });
 
   it("the 'changed' artifact policy compares server times with server times (a local clock a day ahead lists the same runs)", async () => {
-    emu = await startEmulator({ port: 0, seed: 76, projects: 2, runs: 120, ...TEST_KEYS });
+    emu = await startEmulator({ port: 0, seed: 76, projects: 2, runs: 120, flavor: 'reference', ...TEST_KEYS });
     const db = newDb();
     const aheadByADay = (): Date => new Date(Date.now() + 86_400_000);
     const policy = { artifacts: { policy: 'changed' as const } };
