@@ -57,6 +57,7 @@ export async function publishMirror(options: PublishOptions): Promise<PublishRes
     await acquirePublishLock(client, target.schema, where);
     const existing = await inspectSchema(client, target.schema, where);
     source = MirrorSource.open(options.dbPath);
+    reportPeak(log, 'mirror opened');
     const shape = describeShape(source.specs);
     const reason = existing.kind === 'published' ? staleCopyReason(existing.state, source, shape) : 'first publish';
     const nowIso = (options.now ?? (() => new Date()))().toISOString();
@@ -65,7 +66,8 @@ export async function publishMirror(options: PublishOptions): Promise<PublishRes
     const counts =
       existing.kind === 'published' && reason === null
         ? await publishIncremental(client, source, target.schema, existing.state, ctx)
-        : await publishFull(client, source, target.schema, existing, ctx);
+        : await publishFull(client, source, target.schema, existing, ctx, log);
+    reportPeak(log, 'committed');
     const verify = options.verify ? await compareCopies(source, client, target.schema) : null;
     const result: PublishResult = {
       target: where,
@@ -120,7 +122,7 @@ async function inTransaction<T>(client: pg.Client, fn: () => Promise<T>): Promis
  * Every table streamed with COPY into a fresh schema, then keys, indexes and views. A schema that already
  * holds a copy is rebuilt beside it and swapped in at the end of the same transaction.
  */
-async function publishFull(client: pg.Client, source: MirrorSource, schema: string, existing: SchemaState, ctx: PublishContext): Promise<Counts> {
+async function publishFull(client: pg.Client, source: MirrorSource, schema: string, existing: SchemaState, ctx: PublishContext, log: Logger): Promise<Counts> {
   return inTransaction(client, async () => {
     const build = existing.kind === 'published' ? `${schema}__publishing` : schema;
     if (existing.kind === 'absent' || existing.kind === 'published') await client.query(`CREATE SCHEMA ${ident(build)}`);
@@ -128,6 +130,7 @@ async function publishFull(client: pg.Client, source: MirrorSource, schema: stri
     for (const spec of source.specs) {
       await client.query(createTableSql(build, spec));
       rows[spec.name] = await copyRows(client, build, spec.name, spec.columns, source.allRows(spec));
+      reportPeak(log, `copied ${spec.name}`);
     }
     for (const sql of createIndexesSql(build, source.specs)) await client.query(sql);
     for (const sql of createViewsSql(source.sqlite, build)) await client.query(sql);
@@ -193,6 +196,11 @@ async function listedSince(client: pg.Client, source: MirrorSource, schema: stri
   const stillPending = new Set<number>();
   for (let i = 0; i < ids.length; i += IDS_PER_ROUND) for (const id of source.pendingAmong(ids.slice(i, i + IDS_PER_ROUND))) stillPending.add(id);
   return ids.filter((id) => !stillPending.has(id));
+}
+
+// Debug lines with the peak RSS so far: where a publish spends memory.
+function reportPeak(log: Logger, phase: string): void {
+  if (log.isLevelEnabled('debug')) log.debug({ phase, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }, 'publish phase');
 }
 
 function tableSpec(specs: TableSpec[], name: string): TableSpec {
