@@ -12,7 +12,7 @@ import { createStateTableSql, inspectSchema, MADE_BY, PUBLISH_FORMAT, writeState
 import { MirrorSource, PENDING_LISTING } from './source.js';
 import { createIndexesSql, createTableSql, describeShape, ident, type TableSpec } from './tables.js';
 import { redactUrl, type PublishTarget } from './target.js';
-import { compareCopies, type TableComparison } from './verify.js';
+import { canonFor, canonicalSelectList, compareCopies, type TableComparison } from './verify.js';
 import { createViewsSql } from './views.js';
 
 export interface PublishOptions {
@@ -164,9 +164,7 @@ async function publishIncremental(client: pg.Client, source: MirrorSource, schem
     const runSpecs = source.specs.filter((t) => t.family === 'run');
     for (let i = 0; i < ids.length; i += IDS_PER_ROUND) {
       const chunk = ids.slice(i, i + IDS_PER_ROUND);
-      // Children first: runs carry no foreign keys in the copy, but the order keeps a reader's join whole either way.
-      for (const spec of [...runSpecs].reverse()) await client.query(`DELETE FROM ${s}.${ident(spec.name)} WHERE ${ident(spec.owner)} = ANY($1::bigint[])`, [chunk]);
-      for (const spec of runSpecs) add(spec.name, await copyRows(client, schema, spec.name, spec.columns, source.rowsOwnedBy(spec, chunk)));
+      for (const spec of runSpecs) add(spec.name, await rewriteChangedRows(client, source, schema, spec, chunk));
     }
     // DELETE, not TRUNCATE: TRUNCATE would lock readers out until the commit.
     const projectSpecs = source.specs.filter((t) => t.family === 'project');
@@ -181,6 +179,47 @@ async function publishIncremental(client: pg.Client, source: MirrorSource, schem
     await writeState(client, schema, stateOf(source, ctx, 'incremental'));
     return { runs: ids.length, projects: rows['projects'] ?? 0, rows };
   });
+}
+
+/**
+ * Brings the rows of the given runs in one table level with the mirror, writing only rows that differ: a changed
+ * run usually keeps most of its params, tags and metrics, and every row written costs index entries (and
+ * full-page images in PostgreSQL's WAL) in proportion to the copy's size. Rows are compared in the canonical form
+ * --verify uses. Returns the rows written.
+ */
+async function rewriteChangedRows(client: pg.Client, source: MirrorSource, schema: string, spec: TableSpec, ids: number[]): Promise<number> {
+  const canons = spec.columns.map((c) => canonFor(c.type));
+  const keyAt = spec.primaryKey.map((k) => spec.columns.findIndex((c) => c.name === k));
+  const keyOf = (row: unknown[]): string => JSON.stringify(keyAt.map((i) => canons[i]!(row[i])));
+  const contentOf = (row: unknown[]): string => JSON.stringify(canons.map((canon, i) => canon(row[i])));
+  const table = `${ident(schema)}.${ident(spec.name)}`;
+  const held = await client.query({ text: `SELECT ${canonicalSelectList(spec)} FROM ${table} WHERE ${ident(spec.owner)} = ANY($1::bigint[])`, values: [ids], rowMode: 'array' });
+  const copy = new Map<string, string>();
+  for (const row of held.rows as unknown[][]) copy.set(keyOf(row), contentOf(row));
+  const writes: unknown[][] = [];
+  const deletes: string[] = [];
+  for (const row of source.rowsOwnedBy(spec, ids)) {
+    const key = keyOf(row);
+    const content = copy.get(key);
+    if (content !== undefined) {
+      copy.delete(key);
+      if (content === contentOf(row)) continue;
+      deletes.push(key);
+    }
+    writes.push(row);
+  }
+  // What is left in the copy is gone from the mirror.
+  deletes.push(...copy.keys());
+  if (deletes.length > 0) {
+    const keys = deletes.map((k) => JSON.parse(k) as string[]);
+    const columns = spec.primaryKey.map((name, j) => ({ name, type: spec.columns[keyAt[j]!]!.type, values: keys.map((k) => k[j]) }));
+    await client.query(
+      `DELETE FROM ${table} AS t USING unnest(${columns.map((c, j) => `$${j + 1}::${c.type}[]`).join(', ')}) AS d(${columns.map((_, j) => `k${j}`).join(', ')})
+       WHERE ${columns.map((c, j) => `t.${ident(c.name)} = d.k${j}`).join(' AND ')}`,
+      columns.map((c) => c.values),
+    );
+  }
+  return writes.length > 0 ? copyRows(client, schema, spec.name, spec.columns, writes) : 0;
 }
 
 /**
