@@ -2,9 +2,12 @@
 // into a copy of N runs, for a small and a large N. The mirrors are written straight into SQLite
 // (test/query/bulk-mirror.ts: 20 params, 10 metrics, 5 tags a run); the changes are written as a pass would
 // (rows updated, one journal entry each, a new sync_runs row). Publishes run the built CLI.
-// Usage: npm run bench:publish -- --sizes 10000,1000000 [--changed 1000] [--url postgresql://…]
+// Usage: npm run bench:publish -- --sizes 10000,1000000 [--changed 1000] [--url postgresql://…] [--prebuilt SIZE=PATH]
+// The mirrors are built in a child process: on Linux a child's peak RSS (getrusage) starts from its parent's RSS at
+// fork time, so a bench process that had built a 1,000,000-run mirror (1 GB of SQLite cache) would inflate the
+// publish's own figure.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,8 +20,22 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '10000,1000000' },
     changed: { type: 'string', default: '1000' },
     url: { type: 'string', default: process.env['MODELLAB_TEST_PG_URL'] || 'postgresql://postgres@127.0.0.1:5432/test' },
+    prebuilt: { type: 'string', multiple: true, default: [] },
+    'build-only': { type: 'string' },
+    runs: { type: 'string' },
   },
 });
+if (values['build-only']) {
+  const runs = Number(values.runs);
+  buildBulkMirror(values['build-only'], { runs, projects: Math.max(10, Math.round(runs / 1000)) });
+  process.exit(0);
+}
+const prebuilt = new Map(values.prebuilt.map((p) => [Number(p.split('=')[0]), p.slice(p.indexOf('=') + 1)]));
+
+function buildInChild(db: string, runs: number): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--build-only', db, '--runs', String(runs)], { stdio: 'inherit' });
+  return new Promise((resolve, reject) => child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`building the mirror exited with ${code}`)))));
+}
 const sizes = values.sizes.split(',').map(Number);
 const changed = Number(values.changed);
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
@@ -81,8 +98,10 @@ for (const runs of sizes) {
   try {
     const db = join(dir, 'mirror.db');
     const t0 = performance.now();
-    buildBulkMirror(db, { runs, projects: Math.max(10, Math.round(runs / 1000)) });
-    process.stderr.write(`${runs} runs: mirror built in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    const reuse = prebuilt.get(runs);
+    if (reuse) copyFileSync(reuse, db);
+    else await buildInChild(db, runs);
+    process.stderr.write(`${runs} runs: mirror ${reuse ? 'copied' : 'built'} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     const first = await publish(db, schema);
     process.stderr.write(`${runs} runs: first publish ${(first.wallMs / 1000).toFixed(1)} s, peak RSS ${first.peakRssMb} MB\n`);
     const idle = await publish(db, schema);

@@ -12,7 +12,7 @@ import { createStateTableSql, inspectSchema, MADE_BY, PUBLISH_FORMAT, writeState
 import { MirrorSource, PENDING_LISTING } from './source.js';
 import { createIndexesSql, createTableSql, describeShape, ident, type TableSpec } from './tables.js';
 import { redactUrl, type PublishTarget } from './target.js';
-import { compareCopies, type TableComparison } from './verify.js';
+import { canonFor, canonicalSelectList, compareCopies, type TableComparison } from './verify.js';
 import { createViewsSql } from './views.js';
 
 export interface PublishOptions {
@@ -57,6 +57,7 @@ export async function publishMirror(options: PublishOptions): Promise<PublishRes
     await acquirePublishLock(client, target.schema, where);
     const existing = await inspectSchema(client, target.schema, where);
     source = MirrorSource.open(options.dbPath);
+    reportPeak(log, 'mirror opened');
     const shape = describeShape(source.specs);
     const reason = existing.kind === 'published' ? staleCopyReason(existing.state, source, shape) : 'first publish';
     const nowIso = (options.now ?? (() => new Date()))().toISOString();
@@ -65,7 +66,8 @@ export async function publishMirror(options: PublishOptions): Promise<PublishRes
     const counts =
       existing.kind === 'published' && reason === null
         ? await publishIncremental(client, source, target.schema, existing.state, ctx)
-        : await publishFull(client, source, target.schema, existing, ctx);
+        : await publishFull(client, source, target.schema, existing, ctx, log);
+    reportPeak(log, 'committed');
     const verify = options.verify ? await compareCopies(source, client, target.schema) : null;
     const result: PublishResult = {
       target: where,
@@ -120,7 +122,7 @@ async function inTransaction<T>(client: pg.Client, fn: () => Promise<T>): Promis
  * Every table streamed with COPY into a fresh schema, then keys, indexes and views. A schema that already
  * holds a copy is rebuilt beside it and swapped in at the end of the same transaction.
  */
-async function publishFull(client: pg.Client, source: MirrorSource, schema: string, existing: SchemaState, ctx: PublishContext): Promise<Counts> {
+async function publishFull(client: pg.Client, source: MirrorSource, schema: string, existing: SchemaState, ctx: PublishContext, log: Logger): Promise<Counts> {
   return inTransaction(client, async () => {
     const build = existing.kind === 'published' ? `${schema}__publishing` : schema;
     if (existing.kind === 'absent' || existing.kind === 'published') await client.query(`CREATE SCHEMA ${ident(build)}`);
@@ -128,6 +130,7 @@ async function publishFull(client: pg.Client, source: MirrorSource, schema: stri
     for (const spec of source.specs) {
       await client.query(createTableSql(build, spec));
       rows[spec.name] = await copyRows(client, build, spec.name, spec.columns, source.allRows(spec));
+      reportPeak(log, `copied ${spec.name}`);
     }
     for (const sql of createIndexesSql(build, source.specs)) await client.query(sql);
     for (const sql of createViewsSql(source.sqlite, build)) await client.query(sql);
@@ -161,9 +164,7 @@ async function publishIncremental(client: pg.Client, source: MirrorSource, schem
     const runSpecs = source.specs.filter((t) => t.family === 'run');
     for (let i = 0; i < ids.length; i += IDS_PER_ROUND) {
       const chunk = ids.slice(i, i + IDS_PER_ROUND);
-      // Children first: runs carry no foreign keys in the copy, but the order keeps a reader's join whole either way.
-      for (const spec of [...runSpecs].reverse()) await client.query(`DELETE FROM ${s}.${ident(spec.name)} WHERE ${ident(spec.owner)} = ANY($1::bigint[])`, [chunk]);
-      for (const spec of runSpecs) add(spec.name, await copyRows(client, schema, spec.name, spec.columns, source.rowsOwnedBy(spec, chunk)));
+      for (const spec of runSpecs) add(spec.name, await rewriteChangedRows(client, source, schema, spec, chunk));
     }
     // DELETE, not TRUNCATE: TRUNCATE would lock readers out until the commit.
     const projectSpecs = source.specs.filter((t) => t.family === 'project');
@@ -181,6 +182,47 @@ async function publishIncremental(client: pg.Client, source: MirrorSource, schem
 }
 
 /**
+ * Brings the rows of the given runs in one table level with the mirror, writing only rows that differ: a changed
+ * run usually keeps most of its params, tags and metrics, and every row written costs index entries (and
+ * full-page images in PostgreSQL's WAL) in proportion to the copy's size. Rows are compared in the canonical form
+ * --verify uses. Returns the rows written.
+ */
+async function rewriteChangedRows(client: pg.Client, source: MirrorSource, schema: string, spec: TableSpec, ids: number[]): Promise<number> {
+  const canons = spec.columns.map((c) => canonFor(c.type));
+  const keyAt = spec.primaryKey.map((k) => spec.columns.findIndex((c) => c.name === k));
+  const keyOf = (row: unknown[]): string => JSON.stringify(keyAt.map((i) => canons[i]!(row[i])));
+  const contentOf = (row: unknown[]): string => JSON.stringify(canons.map((canon, i) => canon(row[i])));
+  const table = `${ident(schema)}.${ident(spec.name)}`;
+  const held = await client.query({ text: `SELECT ${canonicalSelectList(spec)} FROM ${table} WHERE ${ident(spec.owner)} = ANY($1::bigint[])`, values: [ids], rowMode: 'array' });
+  const copy = new Map<string, string>();
+  for (const row of held.rows as unknown[][]) copy.set(keyOf(row), contentOf(row));
+  const writes: unknown[][] = [];
+  const deletes: string[] = [];
+  for (const row of source.rowsOwnedBy(spec, ids)) {
+    const key = keyOf(row);
+    const content = copy.get(key);
+    if (content !== undefined) {
+      copy.delete(key);
+      if (content === contentOf(row)) continue;
+      deletes.push(key);
+    }
+    writes.push(row);
+  }
+  // What is left in the copy is gone from the mirror.
+  deletes.push(...copy.keys());
+  if (deletes.length > 0) {
+    const keys = deletes.map((k) => JSON.parse(k) as string[]);
+    const columns = spec.primaryKey.map((name, j) => ({ name, type: spec.columns[keyAt[j]!]!.type, values: keys.map((k) => k[j]) }));
+    await client.query(
+      `DELETE FROM ${table} AS t USING unnest(${columns.map((c, j) => `$${j + 1}::${c.type}[]`).join(', ')}) AS d(${columns.map((_, j) => `k${j}`).join(', ')})
+       WHERE ${columns.map((c, j) => `t.${ident(c.name)} = d.k${j}`).join(' AND ')}`,
+      columns.map((c) => c.values),
+    );
+  }
+  return writes.length > 0 ? copyRows(client, schema, spec.name, spec.columns, writes) : 0;
+}
+
+/**
  * Runs whose artifact listing was done since the last publish without a journal entry (a listing is not a
  * change of the run). Only a pending listing (not done for the run's current version) can be done that way,
  * and only by a pass that asked for listings: when no pass since the last publish did, there is none; otherwise
@@ -193,6 +235,11 @@ async function listedSince(client: pg.Client, source: MirrorSource, schema: stri
   const stillPending = new Set<number>();
   for (let i = 0; i < ids.length; i += IDS_PER_ROUND) for (const id of source.pendingAmong(ids.slice(i, i + IDS_PER_ROUND))) stillPending.add(id);
   return ids.filter((id) => !stillPending.has(id));
+}
+
+// Debug lines with the peak RSS so far: where a publish spends memory.
+function reportPeak(log: Logger, phase: string): void {
+  if (log.isLevelEnabled('debug')) log.debug({ phase, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }, 'publish phase');
 }
 
 function tableSpec(specs: TableSpec[], name: string): TableSpec {

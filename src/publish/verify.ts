@@ -36,7 +36,8 @@ function stableJson(value: unknown): string {
   return `{${entries.join(',')}}`;
 }
 
-function canonFor(type: PgType): Canon {
+/** The canonical form of one value of a column of `type`, from either store (null stays null). */
+export function canonFor(type: PgType): Canon {
   switch (type) {
     case 'bigint':
       return (v) => (v === null || v === undefined ? null : String(v));
@@ -102,11 +103,15 @@ export async function compareCopies(source: MirrorSource, client: pg.Client, sch
   return out;
 }
 
+/** The select list that reads a table of the copy in the form canonFor expects (times as the mirror writes them). */
+export function canonicalSelectList(spec: TableSpec): string {
+  return spec.columns.map((c) => (c.type === 'timestamptz' ? `to_char(${ident(c.name)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : ident(c.name))).join(', ');
+}
+
 async function digestCopy(client: pg.Client, schema: string, spec: TableSpec): Promise<TableDigest> {
   const digest = new TableDigest(spec.columns);
-  const cols = spec.columns.map((c) => (c.type === 'timestamptz' ? `to_char(${ident(c.name)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : ident(c.name)));
   const cursor = `verify_${spec.name}`;
-  await client.query(`DECLARE ${ident(cursor)} NO SCROLL CURSOR FOR SELECT ${cols.join(', ')} FROM ${ident(schema)}.${ident(spec.name)}`);
+  await client.query(`DECLARE ${ident(cursor)} NO SCROLL CURSOR FOR SELECT ${canonicalSelectList(spec)} FROM ${ident(schema)}.${ident(spec.name)}`);
   for (;;) {
     const batch = await client.query({ text: `FETCH ${FETCH_ROWS} FROM ${ident(cursor)}`, rowMode: 'array' });
     for (const row of batch.rows as unknown[][]) digest.add(row);

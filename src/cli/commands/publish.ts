@@ -38,6 +38,7 @@ export function registerPublishCommand(program: Command): void {
           verified: result.verify ? differences.length === 0 : null,
           error: differences.length > 0 ? `verify: ${differences.join('; ')}` : null,
         });
+        log.debug({ phase: 'recorded in the mirror', peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }, 'publish phase');
         if (flags.json) console.log(JSON.stringify({ ...result, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
         else {
           console.log(
