@@ -47,7 +47,7 @@ try {
   }
   const commands = (cli: string): Record<string, string[]> => ({
     version: [cli, '--version'],
-    top: [cli, 'top', '--db', db, '--metric', 'accuracy', '--project', '1', '--limit', '10'],
+    top: [cli, 'top', '--db', db, '--metric', 'accuracy', '--project', '1', '-n', '10'],
     runs_where: [cli, 'runs', '--db', db, '--where', "params.optimizer = 'adam' AND metrics.loss < 0.5", '--limit', '10'],
     status: [cli, 'status', '--db', db],
   });

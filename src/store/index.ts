@@ -9,7 +9,6 @@ export {
   type SyncKind, type SyncStatus, type SyncCounters, type SyncWarning,
 } from './sync-log.js';
 export { flattenRun, flattenProject, diffRecords, type FlatRecord } from './flatten.js';
-export * as schema from './schema.js';
 export {
   countArtifactCandidates, selectArtifactCandidates, selectParentsAfter, countParents, selectParentCandidates,
   listLiveProjectIds, countLiveRuns, countLiveRunsByProject, listLiveRunIds, listCheckpointOrigins, isMirrorEmpty, refreshPlannerStatistics,

@@ -1,13 +1,15 @@
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import * as schema from './schema.js';
+import type * as DrizzleSqlite from 'drizzle-orm/better-sqlite3';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type * as DrizzleMigrator from 'drizzle-orm/better-sqlite3/migrator';
 import { StoreError, translateSqliteError } from './errors.js';
 
-export type MirrorDb = BetterSQLite3Database<typeof schema>;
+/** drizzle over the mirror (plain SQL builders; the tables are in ./schema.ts). */
+export type MirrorDb = BetterSQLite3Database;
 
 /** An open mirror database: the raw better-sqlite3 handle (hot paths) and drizzle (ordinary queries). */
 export interface Store {
@@ -57,16 +59,31 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     }
     // 16 MiB: at 64 MiB a 100k-run first pass peaked at 339 MB RSS (index builds sort within the cache) and ran no faster.
     sqlite.pragma('cache_size = -16384');
-    const db = drizzle(sqlite, { schema });
     if (readonly) checkSchemaCurrent(sqlite, path);
-    else migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-    return { path, sqlite, db, close: () => sqlite.close() };
+    else (require('drizzle-orm/better-sqlite3/migrator') as typeof DrizzleMigrator).migrate(drizzleOf(sqlite), { migrationsFolder: MIGRATIONS_FOLDER });
+    let db: MirrorDb | undefined;
+    return {
+      path,
+      sqlite,
+      get db() {
+        db ??= drizzleOf(sqlite);
+        return db;
+      },
+      close: () => sqlite.close(),
+    };
   } catch (err) {
     sqlite.close();
     const translated = translateSqliteError(err, path);
     if (translated instanceof StoreError) throw translated;
     throw new StoreError('db_migrate', `cannot prepare the mirror database ${path}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+// drizzle costs ~50-200 ms to load: required by the opens that migrate (and by Store.db), not by read-only ones.
+const require = createRequire(import.meta.url);
+function drizzleOf(sqlite: Database.Database): MirrorDb {
+  const { drizzle } = require('drizzle-orm/better-sqlite3') as typeof DrizzleSqlite;
+  return drizzle(sqlite);
 }
 
 function checkPath(path: string, readonly: boolean): void {

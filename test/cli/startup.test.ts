@@ -36,14 +36,14 @@ describe('startup: each command loads what it needs when it runs', () => {
     expect(r.modules.filter((m) => m.includes('/dist/') && !m.endsWith('/dist/cli.js'))).toEqual([]);
   });
 
-  it('an offline answer (top) loads neither the HTTP client, the response schemas, the logger, Parquet, the progress bar nor the emulator', async () => {
+  it('an offline answer (top) loads neither the HTTP client, the response schemas, the logger, Parquet, the progress bar, drizzle nor the emulator', async () => {
     const db = join(newDir(), 'mirror.db');
     buildFixtureMirror(db);
     const r = await loadedBy(['top', '--metric', 'accuracy', '--db', db, '--json']);
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as { rows: unknown[] }).rows).toHaveLength(3);
     const loaded = packages(r.modules);
-    for (const heavy of ['undici', 'zod', 'pino', 'pino-pretty', 'hyparquet-writer', 'cli-progress']) expect(loaded, heavy).not.toContain(heavy);
+    for (const heavy of ['undici', 'zod', 'pino', 'pino-pretty', 'hyparquet-writer', 'cli-progress', 'drizzle-orm']) expect(loaded, heavy).not.toContain(heavy);
     expect(r.modules.filter((m) => m.includes('/dist/emulator/') || m.endsWith('/dist/api/schemas.js'))).toEqual([]);
   });
 });
