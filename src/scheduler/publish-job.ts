@@ -1,10 +1,8 @@
 // The daemon's publish job: `modellab-mirror publish` in a child process after each successful pass, like the
 // snapshot job, so a slow or failing PostgreSQL never stalls a pass or /healthz. The connection string goes to
 // the child in its environment (MODELLAB_PUBLISH_URL), never on its command line where `ps` would show it.
-import { spawn } from 'node:child_process';
-import { DaemonError } from './errors.js';
+import { runCliJob, type CliCommand } from './cli-job.js';
 import type { MetricFamily } from './prometheus.js';
-import type { CliCommand } from './snapshot-job.js';
 
 /** Where the daemon publishes: the connection string (revealed only to the child's environment) and the schema. */
 export interface PublishSettings {
@@ -57,43 +55,14 @@ export class PublishJobState {
   }
 }
 
-const KILL_GRACE_MS = 5_000;
-
 /** Runs one publish in a child process; rejects with the child's last line (already free of the password) on failure. */
-export function runPublishJob(cli: CliCommand, dbPath: string, settings: PublishSettings, signal: AbortSignal): Promise<PublishJobResult> {
-  const started = performance.now();
-  const args = [...cli.args, 'publish', '--db', dbPath, '--schema', settings.schema, '--json'];
-  const child = spawn(cli.command, args, { env: { ...cli.env, MODELLAB_PUBLISH_URL: settings.url?.reveal() ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-    process.stderr.write(d);
-  });
-  let killTimer: NodeJS.Timeout | undefined;
-  // SIGTERM ends the child's session: PostgreSQL rolls its transaction back and the previous copy stays.
-  const stop = (): void => {
-    child.kill('SIGTERM');
-    killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
-  };
-  signal.addEventListener('abort', stop, { once: true });
-  return new Promise((resolve, reject) => {
-    child.once('error', (err) => reject(new DaemonError('publish_job', `cannot start the publish job: ${err.message}`)));
-    child.once('close', (code, sig) => {
-      signal.removeEventListener('abort', stop);
-      clearTimeout(killTimer);
-      if (code === 0) {
-        try {
-          const out = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { mode: string; runs: number; changeId: number };
-          resolve({ mode: out.mode, runs: out.runs, changeId: out.changeId, durationMs: Math.round(performance.now() - started) });
-        } catch {
-          reject(new DaemonError('publish_job', `the publish job printed no result: ${stdout.slice(0, 200)}`));
-        }
-        return;
-      }
-      const last = stderr.trim().split('\n').pop() ?? '';
-      reject(new DaemonError('publish_job', signal.aborted ? 'the publish job was stopped' : `the publish job exited with ${code ?? sig}: ${last.slice(0, 500)}`));
-    });
-  });
+export async function runPublishJob(cli: CliCommand, dbPath: string, settings: PublishSettings, signal: AbortSignal): Promise<PublishJobResult> {
+  // SIGTERM (the signal) ends the child's session: PostgreSQL rolls its transaction back and the previous copy stays.
+  const { result, durationMs } = await runCliJob(
+    cli,
+    { name: 'publish', code: 'publish_job', args: ['publish', '--db', dbPath, '--schema', settings.schema, '--json'], env: { MODELLAB_PUBLISH_URL: settings.url?.reveal() ?? '' } },
+    signal,
+  );
+  const out = result as { mode: string; runs: number; changeId: number };
+  return { mode: out.mode, runs: out.runs, changeId: out.changeId, durationMs };
 }
