@@ -1,4 +1,4 @@
-// A full garbage collection on demand, for the Parquet writer's row-group boundaries.
+// A full garbage collection on demand: the Parquet writer at its row-group boundaries, and publish during a COPY.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 

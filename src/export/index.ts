@@ -11,3 +11,4 @@ export { findLatestSnapshot, findLatestExport, type LatestSnapshot, type LatestE
 export type { SnapshotManifest } from './manifest.js';
 export type { RunFilter } from './tables.js';
 export { ExportError, type ExportErrorCode } from './errors.js';
+export { fullCollector } from './heap.js';

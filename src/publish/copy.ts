@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { fullCollector } from './heap.js';
+import { fullCollector } from '../export/index.js';
 import { ident, type ColumnSpec, type PgType } from './tables.js';
 
 // Bytes gathered before a write: large enough that per-write overhead vanishes, small enough to stay flat.
