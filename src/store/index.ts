@@ -12,7 +12,7 @@ export { flattenRun, flattenProject, diffRecords, type FlatRecord } from './flat
 export {
   countArtifactCandidates, selectArtifactCandidates, selectParentsAfter, countParents, selectParentCandidates,
   listLiveProjectIds, countLiveRuns, countLiveRunsByProject, listLiveRunIds, listCheckpointOrigins, isMirrorEmpty, refreshPlannerStatistics,
-  countSeen, listRunsWithoutProject, listChildrenOfRemovedRuns,
+  listRunsWithoutProject, listChildrenOfRemovedRuns,
   type ArtifactSelection, type ArtifactCandidate,
 } from './sync-queries.js';
 export { markDemoMirror, isDemoMirror } from './demo-mark.js';

@@ -1,5 +1,6 @@
 // A run's files as its project's artifact listing holds them (the live service's layout: every run's files
 // under `<MLflow run id>/artifacts/` inside the project listing), read from the stored listing.
+import type { Statement } from 'better-sqlite3';
 import type { Store } from './open.js';
 
 /** A file of a stored project listing, below some folder. */
@@ -13,12 +14,18 @@ export function runFolderInProject(mlflowRunId: string): string {
   return `${mlflowRunId}/artifacts`;
 }
 
+// Read once per run listed from its project (tens of thousands a pass): prepared once per connection.
+const filesUnder = new WeakMap<Store['sqlite'], Statement<[number, string, string], ProjectFileRow>>();
+
 /** Files of the stored listing of `projectId` below `folder` (a range of the primary key). */
 export function selectProjectFilesUnder(store: Store, projectId: number, folder: string): ProjectFileRow[] {
+  let statement = filesUnder.get(store.sqlite);
+  if (!statement) {
+    statement = store.sqlite.prepare<[number, string, string], ProjectFileRow>('SELECT artifact_path, file_size FROM project_artifacts WHERE project_id = ? AND artifact_path >= ? AND artifact_path < ? ORDER BY artifact_path');
+    filesUnder.set(store.sqlite, statement);
+  }
   // Every path below `folder/` sorts between `folder/` and `folder0` ('0' follows '/').
-  return store.sqlite
-    .prepare('SELECT artifact_path, file_size FROM project_artifacts WHERE project_id = ? AND artifact_path >= ? AND artifact_path < ? ORDER BY artifact_path')
-    .all(projectId, `${folder}/`, `${folder}0`) as ProjectFileRow[];
+  return statement.all(projectId, `${folder}/`, `${folder}0`);
 }
 
 /** Whether the stored listing of `projectId` holds files of at least one of its runs (it follows the live layout). */

@@ -130,11 +130,6 @@ export function isMirrorEmpty(store: Store): boolean {
   return store.sqlite.prepare('SELECT NOT EXISTS (SELECT 1 FROM runs)').pluck().get() === 1;
 }
 
-/** How many distinct items of a kind a walk has seen (its seen-set). */
-export function countSeen(store: Store, walk: number, entity: 'run' | 'project'): number {
-  return store.sqlite.prepare('SELECT COUNT(*) FROM sync_seen WHERE walk = ? AND entity = ?').pluck().get(walk, entity) as number;
-}
-
 /** Live runs whose project is not a live project of the mirror (a listing named a project that does not exist). */
 export function listRunsWithoutProject(store: Store, limit: number): { id: number; project_id: number }[] {
   return store.sqlite

@@ -15,7 +15,7 @@ import { syncPins } from './pins.js';
 import { silentProgress, type ProgressSink, type SyncPhase } from './progress.js';
 import { syncProjects } from './projects.js';
 import { reconcileFullPass, reconcileProjects, reconcileRunCounts } from './reconcile.js';
-import { probeNewestUpdated, syncAllRuns, syncChangedRuns } from './runs.js';
+import { probeNewest, syncAllRuns, syncChangedRuns } from './runs.js';
 
 /** What the next incremental pass starts from; written when a pass succeeds. */
 interface Watermark {
@@ -175,7 +175,7 @@ async function runFullPass(ctx: PassContext, cp: Checkpoint, previous: Watermark
   if (cp.origin === ctx.syncId && cp.phase === 'projects') {
     // What changes upstream from now on is caught up at the end, however long the walk takes or however often it resumes.
     ctx.beginPhase('catch_up', false);
-    cp.catchUpFrom = await probeNewestUpdated(ctx);
+    cp.catchUpFrom = await probeNewest(ctx, 'updated_at', 'the catch-up will start from the last watermark, or walk the whole listing');
     ctx.endPhase('catch_up');
     // A fresh walk: seen-sets of walks that no checkpoint refers to any more are garbage (other scopes keep theirs).
     ctx.writer.transaction(() => {

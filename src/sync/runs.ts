@@ -38,7 +38,8 @@ export async function syncAllRuns(ctx: PassContext, cp: Checkpoint): Promise<Run
       cp.round = round;
       if (cp.newestAtStart === undefined) {
         // Runs created after this instant show up as creations; any that the total does not account for are removals.
-        cp.newestAtStart = await probeNewestCreated(ctx);
+        // Without it (null), only a moving total reveals removals during the walk.
+        cp.newestAtStart = (await probeNewest(ctx, 'created_at', 'removals during the walk are detected from its total only')) ?? null;
         cp.createdSeen = 0;
       }
       const walk = await walkRunListing(ctx, cp, scopes[i], acc);
@@ -58,27 +59,18 @@ export async function syncAllRuns(ctx: PassContext, cp: Checkpoint): Promise<Run
   return { complete: complete && cp.skippedRuns === 0, ...acc, serverTotal: undefined, skipped: cp.skippedRuns };
 }
 
-/** The service's newest run updated_at now (null: no runs; undefined: the probe failed): where a full pass's catch-up stops. */
-export async function probeNewestUpdated(ctx: PassContext): Promise<string | null | undefined> {
+/**
+ * The newest run's `field` now, as the service sorts it (null: no runs; undefined: the probe failed, and `onFailure`
+ * says what the pass does without it). One request.
+ */
+export async function probeNewest(ctx: PassContext, field: 'created_at' | 'updated_at', onFailure: string): Promise<string | null | undefined> {
   try {
-    const head = await ctx.client.listRuns({ sort: '-updated_at', size: 1 });
-    return head.data[0]?.attributes.updated_at ?? null;
+    const head = await ctx.client.listRuns({ sort: `-${field}`, size: 1 });
+    return head.data[0]?.attributes[field] ?? null;
   } catch (err) {
     if (!isRecordLevelFailure(err)) throw err;
-    ctx.log.warn({ err: (err as Error).message }, 'could not read the newest run update; the catch-up will start from the pass start by our clock');
+    ctx.log.warn({ err: (err as Error).message }, `could not read the newest run by ${field}; ${onFailure}`);
     return undefined;
-  }
-}
-
-// The newest created_at now (null: none, or the probe failed: then only a moving total reveals removals).
-async function probeNewestCreated(ctx: PassContext): Promise<string | null> {
-  try {
-    const head = await ctx.client.listRuns({ sort: '-created_at', size: 1 });
-    return head.data[0]?.attributes.created_at ?? null;
-  } catch (err) {
-    if (!isRecordLevelFailure(err)) throw err;
-    ctx.log.warn({ err: (err as Error).message }, 'could not read the newest run; removals during the walk are detected from its total only');
-    return null;
   }
 }
 

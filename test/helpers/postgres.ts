@@ -19,6 +19,7 @@ export function describePg(name: string, body: () => void): void {
         throw new Error(`PostgreSQL at ${TEST_PG_URL} is unreachable (${inject('pgError')}); CI (MODELLAB_REQUIRE_PG=1) runs these tests against a real server`);
       });
     });
+  // Skipped only on a machine without a server and outside CI: the global setup printed once how to run them.
   else describe.skip(name, body);
 }
 
