@@ -2,6 +2,7 @@
 // bodies and streamed artifact content.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { presentedCredential, tokenMatches } from './auth.js';
 import { forbidden, ServeError } from './errors.js';
@@ -48,11 +49,31 @@ class ResponseCache {
 
 export interface HttpOptions {
   reader: MirrorReader;
+  db: Database.Database;
   log: Logger;
   /** null: any key (loopback); otherwise every request must carry it */
   token: string | null;
   writes: WriteHandler | null;
   content: ContentSource | null;
+  /** other APIs and pages served beside the Model Lab API (MLflow's REST API, the web view) */
+  mounts: ServeMount[];
+}
+
+/** What a mount gets with each request: the mirror (read-only), the log, and the headers every answer carries. */
+export interface MountContext {
+  reader: MirrorReader;
+  db: Database.Database;
+  log: Logger;
+  /** X-Mirror-Synced-At and cache-control, for every answer */
+  baseHeaders(): Record<string, string>;
+}
+
+/** Another surface of `serve` (MLflow's REST API, the web view): owns some paths, answers them itself. */
+export interface ServeMount {
+  name: string;
+  /** true when this mount answers the path */
+  owns(pathname: string): boolean;
+  handle(req: IncomingMessage, res: ServerResponse, url: URL, ctx: MountContext): Promise<void>;
 }
 
 /** The request handler of `serve`. */
@@ -82,6 +103,11 @@ async function handle(opts: HttpOptions, cache: ResponseCache, req: IncomingMess
       sendJson(res, opts, 403, err.toBody());
       return;
     }
+  }
+  const mount = opts.mounts.find((m) => m.owns(url.pathname));
+  if (mount) {
+    await mount.handle(req, res, url, { reader: opts.reader, db: opts.db, log: opts.log, baseHeaders: () => headers(opts) });
+    return;
   }
   if (!url.pathname.startsWith(`${API_PREFIX}/`)) {
     sendJson(res, opts, 404, new ServeError(404, 'Not Found', 'not found').toBody());

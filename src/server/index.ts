@@ -3,13 +3,13 @@ import type { Logger } from 'pino';
 import { openStore } from '../store/index.js';
 import { isLoopbackHost } from './auth.js';
 import { ServeSetupError } from './errors.js';
-import { createRequestHandler, createServer, listen } from './http.js';
+import { createRequestHandler, createServer, listen, type ServeMount } from './http.js';
 import { MirrorReader } from './mirror-reader.js';
 import type { ContentSource, WriteHandler } from './routes.js';
 
 export { isLoopbackHost } from './auth.js';
 export { API_PREFIX, type ContentSource, type WriteHandler } from './routes.js';
-export { SYNCED_AT_HEADER } from './http.js';
+export { SYNCED_AT_HEADER, type MountContext, type ServeMount } from './http.js';
 export { ServeError, ServeSetupError, notFound as serveNotFound } from './errors.js';
 export { MirrorReader } from './mirror-reader.js';
 
@@ -24,6 +24,8 @@ export interface ServeOptions {
   writes?: WriteHandler | null;
   /** artifact content; without it /artifacts/content answers 404 */
   content?: ContentSource | null;
+  /** surfaces beside the Model Lab API; default: the built-in ones (defaultMounts) */
+  mounts?: ServeMount[];
 }
 
 export interface RunningServe {
@@ -46,7 +48,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   const reader = new MirrorReader(store.sqlite);
   const log = opts.log.child({ module: 'serve' });
   const server = createServer(
-    createRequestHandler({ reader, log, token: loopback ? null : opts.token, writes: opts.writes ?? null, content: opts.content ?? null }),
+    createRequestHandler({ reader, db: store.sqlite, mounts: opts.mounts ?? defaultMounts(), log, token: loopback ? null : opts.token, writes: opts.writes ?? null, content: opts.content ?? null }),
   );
   server.keepAliveTimeout = 5_000;
   let bound: { url: string; port: number };
@@ -72,4 +74,9 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
         server.closeAllConnections();
       }),
   };
+}
+
+/** The surfaces `serve` answers beside the Model Lab API. */
+export function defaultMounts(): ServeMount[] {
+  return [];
 }
