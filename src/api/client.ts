@@ -45,6 +45,7 @@ import type {
   Run,
   RunArtifacts,
   RunListQuery,
+  ChunkSink,
 } from './types.js';
 
 export interface ClientOptions {
@@ -313,6 +314,7 @@ class Client implements ModelLabClient {
     spec: CallSpec<E>,
     opts: CallOptions = {},
     parse: (res: RawResponse, path: string) => T = (res) => res as T,
+    openSink?: () => ChunkSink,
   ): Promise<T> {
     const route = ROUTES[spec.endpoint];
     const path = this.basePath + buildPath(spec.endpoint, spec.params, spec.query);
@@ -333,8 +335,9 @@ class Client implements ModelLabClient {
               signal,
               (head) => ticket.report(parseRateLimitHeaders(head.headers), head.status),
               headers,
+              openSink,
             );
-            this.recorder.add(spec.endpoint, 'bytes', r.body.length);
+            this.recorder.add(spec.endpoint, 'bytes', r.streamedBytes ?? r.body.length);
             return r;
           },
           signal,
@@ -494,6 +497,13 @@ class Client implements ModelLabClient {
     const query = { project_id: projectId, artifact_path: artifactPath };
     const res = await this.send({ endpoint: 'getArtifactContent', params: {}, query }, opts);
     return new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.byteLength);
+  }
+
+  /** Streams an artifact's bytes into a sink (a fresh one per attempt, so a retry starts over); resolves with the byte count. */
+  async streamArtifactContent(projectId: number | string, artifactPath: string, openSink: () => ChunkSink, opts?: CallOptions): Promise<number> {
+    const query = { project_id: projectId, artifact_path: artifactPath };
+    const res = await this.send({ endpoint: 'getArtifactContent', params: {}, query }, opts, undefined, openSink);
+    return res.streamedBytes ?? 0;
   }
 
   iterateProjects(query: ProjectListQuery = {}, opts?: CallOptions): PageWalk<Project> {

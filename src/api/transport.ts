@@ -8,6 +8,7 @@ import type * as Undici from 'undici';
 import type { Pool } from 'undici';
 import { AbortedError, BodyTooLargeError, NetworkError, TimeoutError } from './errors.js';
 import type { ApiErrorInit } from './errors.js';
+import type { ChunkSink } from './types.js';
 
 export interface TransportOptions {
   /** Origin such as https://api.datadoghq.com. */
@@ -27,6 +28,8 @@ export interface RawResponse {
   statusText: string;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
+  /** bytes handed to a sink instead of `body` (a streamed 2xx answer) */
+  streamedBytes?: number;
 }
 
 export interface RequestContext extends ApiErrorInit {
@@ -107,7 +110,13 @@ export class Transport {
   }
 
   /** Sends one request; resolves with any status, rejects with a typed ApiError for transport failures. */
-  async send(ctx: RequestContext, signal?: AbortSignal, onHeaders?: (res: RawResponse) => void, headers?: Record<string, string>): Promise<RawResponse> {
+  async send(
+    ctx: RequestContext,
+    signal?: AbortSignal,
+    onHeaders?: (res: RawResponse) => void,
+    headers?: Record<string, string>,
+    openSink?: () => ChunkSink,
+  ): Promise<RawResponse> {
     if (signal?.aborted) throw new AbortedError(ctx);
     // The deadline aborts the request like the caller's signal would; mapError tells the two apart. undici
     // accepts an EventEmitter as its signal: a fresh AbortController (and AbortSignal.any) per request cost
@@ -134,7 +143,9 @@ export class Transport {
       };
       onHeaders?.(head);
       try {
-        head.body = await this.readBody(res.body, res.headers['content-length']);
+        // A 2xx body with a sink is never held in memory (artifact content); error bodies are read for their detail.
+        if (openSink && head.status >= 200 && head.status < 300) head.streamedBytes = await this.pipeBody(res.body, openSink());
+        else head.body = await this.readBody(res.body, res.headers['content-length']);
       } catch (err) {
         throw this.mapError(err, ctx, signal, deadlineHit);
       }
@@ -183,6 +194,32 @@ export class Transport {
       body.on('error', reject);
       body.on('close', () => {
         // Closed without its end (the connection went away): a network failure, retried like one.
+        if (!ended) reject(Object.assign(new Error('the response body ended early'), { code: 'UND_ERR_CLOSED' }));
+      });
+    });
+  }
+
+  private pipeBody(body: Readable, sink: ChunkSink): Promise<number> {
+    body.on('error', () => undefined);
+    return new Promise<number>((resolve, reject) => {
+      let size = 0;
+      let ended = false;
+      body.on('data', (chunk: Buffer) => {
+        try {
+          sink.write(chunk);
+        } catch (err) {
+          body.destroy();
+          reject(err);
+          return;
+        }
+        size += chunk.length;
+      });
+      body.on('end', () => {
+        ended = true;
+        resolve(size);
+      });
+      body.on('error', reject);
+      body.on('close', () => {
         if (!ended) reject(Object.assign(new Error('the response body ended early'), { code: 'UND_ERR_CLOSED' }));
       });
     });

@@ -128,6 +128,8 @@ export interface ModelLabClient {
   listRunArtifacts(runId: number | string, path?: string, opts?: CallOptions): Promise<RunArtifacts>;
   listProjectArtifacts(projectId: number | string, opts?: CallOptions): Promise<ProjectFiles>;
   getArtifactContent(projectId: number | string, artifactPath: string, opts?: CallOptions): Promise<Uint8Array>;
+  /** Streams an artifact's bytes into a sink (a fresh one per attempt); resolves with the byte count. */
+  streamArtifactContent(projectId: number | string, artifactPath: string, openSink: () => ChunkSink, opts?: CallOptions): Promise<number>;
   /**
    * Walks a listing from query.number (omitted: the server's first page) with page[size]=query.size
    * (default 100), following nextPageNumber; `ended` then says why the walk stopped.
@@ -136,4 +138,9 @@ export interface ModelLabClient {
   iterateRuns(query?: RunListQuery, opts?: CallOptions): PageWalk<Run>;
   stats(): ClientStats;
   close(): Promise<void>;
+}
+
+/** Where a streamed 2xx body goes, chunk by chunk; a throw stops the transfer (the sink owns its limit). */
+export interface ChunkSink {
+  write(chunk: Uint8Array): void;
 }

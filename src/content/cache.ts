@@ -3,7 +3,7 @@
 // re-hashes the object before it is served; a mismatch drops the entry (corrupt). Bounded by maxBytes: the
 // least recently used objects go first.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -16,8 +16,68 @@ export interface CachedObject {
   path: string;
 }
 
-/** Where bytes come from on a miss (the API client's getArtifactContent, wired by the CLI). */
-export type ContentFetcher = (projectId: number, artifactPath: string) => Promise<Uint8Array>;
+/** Where fetched bytes go, chunk by chunk (straight to a temporary file); a throw stops the transfer. */
+export interface ContentSink {
+  write(chunk: Uint8Array): void;
+}
+
+/**
+ * Where bytes come from on a miss (the API client's streamArtifactContent, wired by the CLI): it calls
+ * `openSink` once per attempt and writes the body into it; a later call starts over.
+ */
+export type ContentFetcher = (projectId: number, artifactPath: string, openSink: () => ContentSink) => Promise<unknown>;
+
+/** An object being written: hashed as it goes, refused past the cache's bound, an object only once committed. */
+export class PendingObject implements ContentSink {
+  private readonly hash = createHash('sha256');
+  private fd: number | null;
+  private size = 0;
+  /** why write() refused (too large, disk full): the real cause of a failed fetch */
+  failure: Error | undefined;
+
+  constructor(
+    private readonly cache: ContentCache,
+    readonly projectId: number,
+    readonly artifactPath: string,
+    private readonly tmp: string,
+    private readonly maxBytes: number,
+  ) {
+    this.fd = openSync(tmp, 'wx', 0o600);
+  }
+
+  write(chunk: Uint8Array): void {
+    if (this.fd === null) throw new Error('write after the object was closed');
+    try {
+      if (this.size + chunk.byteLength > this.maxBytes) {
+        throw new ContentError('too_large', `${this.artifactPath} is more than MODELLAB_CONTENT_MAX_BYTES (${this.maxBytes} bytes): raise it to cache this file`);
+      }
+      let offset = 0;
+      while (offset < chunk.byteLength) offset += writeSync(this.fd, chunk, offset);
+    } catch (err) {
+      this.failure ??= err as Error;
+      throw err;
+    }
+    this.hash.update(chunk);
+    this.size += chunk.byteLength;
+  }
+
+  /** Makes the written bytes the artifact's object (renamed into objects/, indexed, older objects evicted). */
+  commit(): CachedObject {
+    this.close();
+    return this.cache.adopt(this.projectId, this.artifactPath, this.tmp, this.hash.digest('hex'), this.size);
+  }
+
+  /** Drops what was written (a failed or restarted attempt). */
+  abort(): void {
+    this.close();
+    rmSync(this.tmp, { force: true });
+  }
+
+  private close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}
 
 export class ContentCache {
   private readonly objects: string;
@@ -77,13 +137,26 @@ export class ContentCache {
     }
   }
 
-  /** Stores bytes fetched for an artifact (written to a temporary file, hashed, renamed); returns the object. */
-  put(projectId: number, artifactPath: string, bytes: Uint8Array): CachedObject {
+  /** Starts an object for an artifact: chunks go to a temporary file, never to memory. */
+  begin(projectId: number, artifactPath: string): PendingObject {
     assertSafeArtifactPath(artifactPath);
-    if (bytes.byteLength > this.maxBytes) {
-      throw new ContentError('too_large', `${artifactPath} is ${bytes.byteLength} bytes, more than MODELLAB_CONTENT_MAX_BYTES (${this.maxBytes}): raise it to cache this file`);
+    return new PendingObject(this, projectId, artifactPath, join(this.tmp, `object.${randomBytes(8).toString('hex')}`), this.maxBytes);
+  }
+
+  /** Stores bytes held in memory (begin, write, commit). */
+  put(projectId: number, artifactPath: string, bytes: Uint8Array): CachedObject {
+    const pending = this.begin(projectId, artifactPath);
+    try {
+      pending.write(bytes);
+    } catch (err) {
+      pending.abort();
+      throw err;
     }
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    return pending.commit();
+  }
+
+  /** Moves a finished temporary file in as the object named by its hash and points the artifact at it. */
+  adopt(projectId: number, artifactPath: string, tmpFile: string, sha256: string, size: number): CachedObject {
     const path = join(this.objects, sha256);
     let existed = true;
     try {
@@ -91,18 +164,18 @@ export class ContentCache {
     } catch {
       existed = false;
     }
-    if (!existed) {
-      const tmp = join(this.tmp, `${sha256}.${randomBytes(4).toString('hex')}`);
-      writeFileSync(tmp, bytes, { mode: 0o600 });
-      renameSync(tmp, path);
-      this.total += bytes.byteLength;
+    if (existed) {
+      rmSync(tmpFile, { force: true });
+    } else {
+      renameSync(tmpFile, path);
+      this.total += size;
     }
     const indexFile = this.indexFile(projectId, artifactPath);
     const tmpIndex = join(this.tmp, `index.${randomBytes(6).toString('hex')}`);
-    writeFileSync(tmpIndex, JSON.stringify({ sha256, size: bytes.byteLength }), { mode: 0o600 });
+    writeFileSync(tmpIndex, JSON.stringify({ sha256, size }), { mode: 0o600 });
     renameSync(tmpIndex, indexFile);
     this.evict(sha256);
-    return { sha256, size: bytes.byteLength, path };
+    return { sha256, size, path };
   }
 
   /** The object's bytes as a stream. */

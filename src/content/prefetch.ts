@@ -3,6 +3,7 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { ContentCache, ContentFetcher } from './cache.js';
+import { fetchContent } from './fetch.js';
 
 export interface PrefetchRule {
   pattern: string;
@@ -59,7 +60,7 @@ export async function prefetchContent(
   }
   for (const f of wanted.slice(0, limit)) {
     try {
-      cache.put(f.projectId, f.artifactPath, await fetcher(f.projectId, f.artifactPath));
+      await fetchContent(cache, f.projectId, f.artifactPath, fetcher);
       result.fetched++;
     } catch (err) {
       result.failed++;

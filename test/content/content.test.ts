@@ -6,7 +6,7 @@ import { client as ddClient, v2 } from '@datadog/datadog-api-client';
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ContentCache, ContentError, globMatcher, prefetchContent } from '../../src/content/index.js';
+import { ContentCache, ContentError, globMatcher, prefetchContent, type ContentSink } from '../../src/content/index.js';
 import { createClient } from '../../src/api/index.js';
 import { openStore } from '../../src/store/index.js';
 import pino from 'pino';
@@ -133,7 +133,7 @@ describe('prefetch (MODELLAB_CONTENT_PREFETCH)', () => {
     const store = openStore(db.path, { readonly: true });
     try {
       const cache = new ContentCache(t.dir, 50_000_000);
-      const fetcher = (p: number, a: string) => client.getArtifactContent(p, a);
+      const fetcher = (p: number, a: string, open: () => ContentSink) => client.streamArtifactContent(p, a, open);
       const expectedYaml = store.sqlite.prepare(`SELECT COUNT(*) FROM run_artifacts a JOIN runs r ON r.id = a.run_id WHERE r.removed_upstream_at IS NULL AND a.path = 'config.yaml'`).pluck().get() as number;
       expect(expectedYaml).toBeGreaterThan(2);
       const rules = [{ pattern: '*.yaml', maxBytes: 1_000_000 }, { pattern: '*.safetensors', maxBytes: 10 }];
@@ -158,6 +158,38 @@ describe('artifact get and serve', () => {
       expect(r.stderr, path).toMatch(/^error \[unsafe_path\]/);
     }
     expect(existsSync(contentDir) ? filesUnder(contentDir) : []).toEqual([]);
+  }, 60_000);
+
+  it('streams a file larger than MODELLAB_MAX_BODY_BYTES straight to disk, and refuses one over MODELLAB_CONTENT_MAX_BYTES leaving nothing behind', async () => {
+    const item = [...emu.world.exportAll()].find(
+      (i) => i.kind === 'run' && !i.run.attributes.deleted_at && i.artifacts.some((f) => !f.is_dir && (f.file_size ?? 0) > 200_000),
+    );
+    if (item?.kind !== 'run') throw new Error('no run with a file over 200 kB');
+    const file = item.artifacts.find((f) => !f.is_dir && (f.file_size ?? 0) > 200_000)!;
+    const listing = (await (await fetch(`${emu.url}/api/v2/model-lab-api/runs/${item.run.id}/artifacts`, { headers: { 'DD-API-KEY': TEST_KEYS.apiKey, 'DD-APPLICATION-KEY': TEST_KEYS.appKey } })).json()) as {
+      data: { attributes: { path_in_project: string } };
+    };
+    const expected = await upstreamBytes(item.run.attributes.project_id, `${listing.data.attributes.path_in_project}/${file.path}`);
+    expect(expected.length).toBe(file.file_size);
+    const t = tmpDir();
+    try {
+      const small = { ...env, MODELLAB_CONTENT_DIR: join(t.dir, 'small'), MODELLAB_CONTENT_MAX_BYTES: String(expected.length - 1) };
+      const refused = await runBuiltCli(['artifact', 'get', '--run', String(item.run.id), file.path, '-o', join(t.dir, 'refused.bin')], small);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/^error \[too_large\]: .*MODELLAB_CONTENT_MAX_BYTES/);
+      expect(filesUnder(join(t.dir, 'small'))).toEqual([]);
+      expect(existsSync(join(t.dir, 'refused.bin'))).toBe(false);
+      // Bodies of JSON answers are bounded by MODELLAB_MAX_BODY_BYTES; content never sits in memory, so it is not.
+      const streamed = { ...env, MODELLAB_CONTENT_DIR: join(t.dir, 'big'), MODELLAB_MAX_BODY_BYTES: '1024' };
+      const out = join(t.dir, 'weights.bin');
+      const got = await runBuiltCli(['artifact', 'get', '--run', String(item.run.id), file.path, '-o', out], streamed);
+      expect(got.code, got.stderr).toBe(0);
+      expect(readFileSync(out).equals(expected)).toBe(true);
+      const stored = filesUnder(join(t.dir, 'big'));
+      expect(stored.map((f) => f.slice(t.dir.length + 5)).sort()).toEqual([expect.stringMatching(/^index\//), expect.stringMatching(/^objects\//)]);
+    } finally {
+      t.cleanup();
+    }
   }, 60_000);
 
   it('fetches on a miss, then answers --offline from the cache with the same bytes; a corrupt copy fails offline and is fetched again online', async () => {

@@ -1,5 +1,6 @@
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { ContentSink } from '../../content/index.js';
 
 interface ArtifactFlags {
   run?: string;
@@ -45,19 +46,24 @@ export function registerArtifactCommand(program: Command): void {
         const [{ createApiClient }, { createConfiguredLogger }] = await Promise.all([import('../../context.js'), import('../../logger.js')]);
         const client = createApiClient(config, createConfiguredLogger(config));
         close = () => client.close();
-        fetcher = (projectId: number, artifactPath: string) => client.getArtifactContent(projectId, artifactPath, { priority: 'interactive' });
+        fetcher = (projectId: number, artifactPath: string, openSink: () => ContentSink) => client.streamArtifactContent(projectId, artifactPath, openSink, { priority: 'interactive' });
       }
       try {
         const obj = await content.fetchContent(cache, location.projectId, location.artifactPath, fetcher);
-        const { readFileSync } = await import('node:fs');
-        const bytes = readFileSync(obj.path);
+        // Copied from the cache by streams: a large artifact is never held in memory.
+        const [{ pipeline }, { createWriteStream }] = await Promise.all([import('node:stream/promises'), import('node:fs')]);
         if (flags.output) {
           const tmp = `${flags.output}.${process.pid}.partial`;
-          writeFileSync(tmp, bytes);
-          renameSync(tmp, flags.output);
+          try {
+            await pipeline(cache.stream(obj), createWriteStream(tmp, { flags: 'wx' }));
+            renameSync(tmp, flags.output);
+          } catch (err) {
+            rmSync(tmp, { force: true });
+            throw err;
+          }
           console.error(`wrote ${obj.size} bytes (sha256 ${obj.sha256}) to ${flags.output}`);
         } else {
-          await new Promise<void>((resolve, reject) => process.stdout.write(bytes, (err) => (err ? reject(err) : resolve())));
+          await pipeline(cache.stream(obj), process.stdout, { end: false });
         }
       } finally {
         await close();

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { loadConfig, type Config, type ConfigFlags } from '../../config/index.js';
 import { createContext, type Context } from '../../context.js';
 import { createConfiguredLogger } from '../../logger.js';
+import type { ContentSink } from '../../content/index.js';
 import { runDaemon } from '../../scheduler/index.js';
 import { SyncInterruptedError } from '../../sync/index.js';
 
@@ -53,7 +54,7 @@ async function contentPrefetch(
   if (config.content.prefetch.length === 0) return {};
   const { ContentCache, prefetchContent } = await import('../../content/index.js');
   const cache = new ContentCache(config.content.dir, config.content.maxBytes);
-  const fetcher = (projectId: number, path: string) => ctx.client.getArtifactContent(projectId, path);
+  const fetcher = (projectId: number, path: string, openSink: () => ContentSink) => ctx.client.streamArtifactContent(projectId, path, openSink);
   return {
     afterPass: async () => {
       const r = await prefetchContent(ctx.store.sqlite, cache, fetcher, config.content.prefetch, log.child({ module: 'prefetch' }));

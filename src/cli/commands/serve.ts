@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ContentSource, WriteHandler } from '../../server/index.js';
+import type { ContentSink } from '../../content/index.js';
 import type { Config } from '../../config/index.js';
 import type { Logger } from 'pino';
 
@@ -95,7 +96,7 @@ async function openContent(config: Config, log: Logger, fetchThrough: boolean): 
   const [content, { createApiClient }] = await Promise.all([import('../../content/index.js'), import('../../context.js')]);
   const cache = new content.ContentCache(config.content.dir, config.content.maxBytes);
   const client = fetchThrough ? createApiClient(config, log) : null;
-  const fetcher = client ? (projectId: number, path: string) => client.getArtifactContent(projectId, path, { priority: 'interactive' }) : null;
+  const fetcher = client ? (projectId: number, path: string, openSink: () => ContentSink) => client.streamArtifactContent(projectId, path, openSink, { priority: 'interactive' }) : null;
   return {
     source: {
       open: async (projectId, artifactPath) => {
