@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import { KNOWN_RUN_STATUSES, formatLiveTimestamp } from '../model-lab/index.js';
 import {
-  PARAM_NUMBER_FUNCTION, paramNumber, projectListSql, runListSql, type ProjectQuery, type RunQuery,
+  PARAM_NUMBER_FUNCTION, censusFilter, paramNumber, projectListSql, runListSql, type ProjectQuery, type RunQuery,
 } from './queries.js';
 import {
   PROJECT_SELECT, RUN_SELECT, projectResource, runResource,
@@ -52,6 +52,8 @@ export class MirrorReader {
   private syncedAt: string | null = null;
   private readonly totals = new Map<string, number>();
   private readonly indexes = new Map<string, boolean>();
+  /** live runs by project and status, counted once per mirror version (null: not counted yet) */
+  private census: Array<{ projectId: number; status: string; runs: number }> | null = null;
 
   constructor(private readonly db: Database.Database) {
     db.function(PARAM_NUMBER_FUNCTION, { deterministic: true }, (v: unknown) => paramNumber(v));
@@ -93,7 +95,8 @@ export class MirrorReader {
     const from = `FROM runs r WHERE ${sql.where.sql}`;
     const args = [...sql.with.args, ...sql.where.args];
     const hinted = sql.countIndex && this.hasIndex(sql.countIndex) ? `FROM runs r INDEXED BY ${sql.countIndex} WHERE ${sql.where.sql}` : from;
-    const total = this.count(`${sql.with.sql}SELECT COUNT(*) ${hinted}`, args);
+    const filter = censusFilter(q);
+    const total = (filter && this.censusTotal(filter)) ?? this.count(`${sql.with.sql}SELECT COUNT(*) ${hinted}`, args);
     // The page's ids first (an index walk the planner gets right when only ids are asked for), then their rows:
     // asked for every column at once, SQLite picked the (project_id, status) index and sorted every match.
     const page = this.stmt(`${sql.with.sql}SELECT r.id, ${sql.descendantMatch.sql} AS descendant_match ${from} ORDER BY ${sql.orderBy} LIMIT ? OFFSET ?`).all(
@@ -304,6 +307,30 @@ export class MirrorReader {
     return total;
   }
 
+  // One scan of the (project_id, status) index after each pass answers the totals of every project × status
+  // filter (at 1,000,000 runs a first COUNT of one large match took about as long as this whole census).
+  // Removed rows are few and subtracted. undefined while that index is missing (a first pass defers indexes).
+  private censusTotal(filter: { projectId?: number; status?: string }): number | undefined {
+    this.refreshCaches();
+    if (this.census === null) {
+      if (!this.hasIndex('runs_project_status_idx') || !this.hasIndex('runs_removed_idx')) return undefined;
+      const counts = new Map<string, { projectId: number; status: string; runs: number }>();
+      const all = this.stmt('SELECT project_id AS projectId, status, COUNT(*) AS runs FROM runs INDEXED BY runs_project_status_idx GROUP BY project_id, status').all() as Array<{ projectId: number; status: string; runs: number }>;
+      for (const c of all) counts.set(`${c.projectId}\u0000${c.status}`, { ...c });
+      const removed = this.stmt('SELECT project_id AS projectId, status, COUNT(*) AS runs FROM runs INDEXED BY runs_removed_idx WHERE removed_upstream_at IS NOT NULL GROUP BY project_id, status').all() as Array<{ projectId: number; status: string; runs: number }>;
+      for (const c of removed) {
+        const entry = counts.get(`${c.projectId}\u0000${c.status}`);
+        if (entry) entry.runs -= c.runs;
+      }
+      this.census = [...counts.values()];
+    }
+    let total = 0;
+    for (const c of this.census) {
+      if ((filter.projectId === undefined || c.projectId === filter.projectId) && (filter.status === undefined || c.status === filter.status)) total += c.runs;
+    }
+    return total;
+  }
+
   // A first full pass drops secondary indexes while it loads (deferred-indexes): a hint must not name a missing one.
   private hasIndex(name: string): boolean {
     this.refreshCaches();
@@ -326,6 +353,7 @@ export class MirrorReader {
     this.dataVersion = version;
     this.totals.clear();
     this.indexes.clear();
+    this.census = null;
     this.syncedAt = (this.stmt(`SELECT finished_at FROM sync_runs WHERE status = 'succeeded' ORDER BY id DESC LIMIT 1`).pluck().get() as string | undefined) ?? null;
   }
 }

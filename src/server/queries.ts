@@ -47,6 +47,17 @@ export interface RunQuery {
   limit: number;
 }
 
+/**
+ * The project and status of a run query whose only filters are those two (the common case: a project's runs,
+ * by status): its total is read from the census of live runs instead of counted. null for any other query.
+ */
+export function censusFilter(q: RunQuery): { projectId?: number; status?: string } | null {
+  const other = q.ids !== undefined || q.text !== undefined || q.ownerId !== undefined || (q.tags?.length ?? 0) > 0 || (q.params?.length ?? 0) > 0;
+  // include_descendant_matches with a status also shows ancestors of matching runs: counted, not censused.
+  if (other || q.parentRunId !== undefined || q.includePinned || (q.includeDescendantMatches && q.status !== undefined)) return null;
+  return { ...(q.projectId !== undefined ? { projectId: q.projectId } : {}), ...(q.status !== undefined ? { status: q.status } : {}) };
+}
+
 /** A piece of SQL with its arguments, in order. */
 export interface Fragment {
   sql: string;
