@@ -61,6 +61,10 @@ class Bucket {
   remaining?: number;
   /** When the current window ends, by our clock (ms since epoch). */
   windowEnd = 0;
+  /** When we opened the current window (our first send in it); answers to earlier sends belong to an older one. */
+  windowOpenedAt = 0;
+  /** Whether windowEnd is bounded by an answer of this window yet (until then it is a provisional guess). */
+  windowBounded = false;
   /** Lowest Remaining the server reported in the current window; it only rises in a new window. */
   lastServerRemaining?: number;
   inFlight = 0;
@@ -131,7 +135,8 @@ export class RequestScheduler {
         async (): Promise<{ wait: number } | { value: T }> => {
           signal?.throwIfAborted();
           const bucket = this.bucketFor(endpoint);
-          const wait = this.take(bucket, Date.now());
+          const sentAt = Date.now();
+          const wait = this.take(bucket, sentAt);
           if (wait > 0) return { wait };
           bucket.inFlight++;
           let reported = false;
@@ -139,7 +144,7 @@ export class RequestScheduler {
             report: (headers, status) => {
               if (reported) return;
               reported = true;
-              this.observe(endpoint, bucket, headers, status);
+              this.observe(endpoint, bucket, headers, status, sentAt);
             },
           };
           try {
@@ -204,7 +209,10 @@ export class RequestScheduler {
     if (b.remaining === undefined || now >= b.windowEnd) {
       // Our estimate of the window is over; requests still in flight may land in the new one.
       b.remaining = b.limit - b.inFlight;
-      b.windowEnd = now + b.periodMs;
+      // Provisional until an answer of this window bounds it (observe).
+      b.windowEnd = now + b.periodMs + this.opts.resetSlackMs;
+      b.windowOpenedAt = now;
+      b.windowBounded = false;
       b.lastServerRemaining = undefined;
       b.exhaustedLogged = false;
     }
@@ -222,7 +230,7 @@ export class RequestScheduler {
     return 0;
   }
 
-  private observe(endpoint: EndpointName, sentWith: Bucket, h: RateLimitHeaders | undefined, status: number): void {
+  private observe(endpoint: EndpointName, sentWith: Bucket, h: RateLimitHeaders | undefined, status: number, sentAt: number): void {
     sentWith.inFlight--;
     const now = Date.now();
     const b = h?.name ? this.bind(endpoint, h.name) : this.bucketFor(endpoint);
@@ -247,23 +255,31 @@ export class RequestScheduler {
     }
     if (h?.remaining === undefined || b.limit === undefined || b.periodMs === undefined) return;
 
+    // X-RateLimit-Reset is whole seconds rounded up: the window ends at most that long after the server answered
+    // (and it answered before we read it), so every answer of this window gives an upper bound and the earliest
+    // is the tightest. Taking the latest instead (as before) waited, every window, for as long as the budget had
+    // taken to spend: a quarter of each 1-second window in the 50/s bench.
     const serverEnd = now + (h.resetSec ?? b.periodMs / 1000) * 1000 + this.opts.resetSlackMs;
     // The server has not yet counted what is still in flight, so assume it will.
     const estimate = h.remaining - b.inFlight;
+    // take() opens our next window once the estimate has passed; an answer to a request sent before that speaks
+    // of an older window (its Remaining and Reset say nothing of this one) unless Remaining rose.
+    const stale = sentAt < b.windowOpenedAt;
     const newWindow =
       b.remaining === undefined ||
-      now >= b.windowEnd ||
       // Remaining never rises within a window; a rise larger than reordering can explain means a reset.
       (b.lastServerRemaining !== undefined && h.remaining > b.lastServerRemaining + this.opts.concurrency);
     if (newWindow) {
       b.remaining = estimate;
       b.windowEnd = serverEnd;
+      b.windowBounded = true;
       b.lastServerRemaining = h.remaining;
       b.exhaustedLogged = false;
-    } else {
+    } else if (!stale) {
       b.remaining = Math.min(b.remaining ?? estimate, estimate);
-      b.windowEnd = Math.max(b.windowEnd, serverEnd);
       b.lastServerRemaining = Math.min(b.lastServerRemaining ?? h.remaining, h.remaining);
+      b.windowEnd = b.windowBounded ? Math.min(b.windowEnd, serverEnd) : Math.max(b.windowEnd, serverEnd);
+      b.windowBounded = true;
     }
   }
 

@@ -36,6 +36,38 @@ describe('RequestScheduler budget accounting', () => {
     s.close();
   });
 
+  it('ends the window at the earliest bound its answers give (Reset is whole seconds rounded up), and ignores answers of an older window', async () => {
+    const s = new RequestScheduler({ concurrency: 8, resetSlackMs: 0, maxWaitMs: 900_000 });
+    const header = (remaining: number) => ({ name: 'api', limit: 100, periodSec: 1, remaining, resetSec: 1 });
+    const firstAnswerAt = Date.now();
+    await s.schedule('listRuns', 'background', async (t) => t.report(header(99), 200));
+    const firstEnd = s.bucketState('listRuns').windowEnd;
+    expect(firstEnd).toBeGreaterThanOrEqual(firstAnswerAt + 1000);
+    // Later answers of the same window say "1 s left" too, from later instants: they bound nothing tighter.
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 40));
+      await s.schedule('listRuns', 'background', async (t) => t.report(header(98 - i), 200));
+    }
+    expect(s.bucketState('listRuns').windowEnd).toBe(firstEnd);
+    // A request sent in this window, answered after the next one opened, says nothing of the new window.
+    const gate = deferred();
+    let late!: Ticket;
+    const lateDone = s.schedule('listRuns', 'background', async (t) => {
+      late = t;
+      await gate.promise;
+    });
+    await tick();
+    await new Promise((r) => setTimeout(r, Math.max(0, firstEnd - Date.now()) + 10));
+    await s.schedule('listRuns', 'background', async (t) => t.report(header(99), 200));
+    const secondEnd = s.bucketState('listRuns').windowEnd;
+    expect(secondEnd).toBeGreaterThan(firstEnd + 900);
+    late.report(header(0), 200);
+    gate.resolve();
+    await lateDone;
+    expect(s.bucketState('listRuns')).toMatchObject({ windowEnd: secondEnd, remaining: 98 });
+    s.close();
+  });
+
   it('holds requests once the budget is spent, and a 429 pauses the bucket', async () => {
     const s = new RequestScheduler({ concurrency: 8, resetSlackMs: 0, maxWaitMs: 900_000 });
     await s.schedule('getRun', 'background', async (t) =>
