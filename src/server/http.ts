@@ -194,7 +194,8 @@ function sendAnswer(req: IncomingMessage, res: ServerResponse, opts: HttpOptions
   if (big) head['vary'] = 'accept-encoding';
   let body = answer.body;
   if (big && acceptsGzip(req.headers['accept-encoding'])) {
-    answer.gzipped ??= gzipSync(answer.body, { level: 6 });
+    // Level 3: 2.6 ms for a 260 kB page against 7 ms at the default 6, for 19% more bytes (42 kB against 35 kB).
+    answer.gzipped ??= gzipSync(answer.body, { level: 3 });
     body = answer.gzipped;
     head['content-encoding'] = 'gzip';
   }

@@ -307,22 +307,28 @@ export class MirrorReader {
     return total;
   }
 
-  // One scan of the (project_id, status) index after each pass answers the totals of every project × status
-  // filter (at 1,000,000 runs a first COUNT of one large match took about as long as this whole census).
-  // Removed rows are few and subtracted. undefined while that index is missing (a first pass defers indexes).
+  // One scan of the live (project_id, status, created_at) index after each pass answers the totals of every
+  // project × status filter (at 1,000,000 runs a first COUNT of one large match took about as long as this whole
+  // census). undefined while the indexes are missing (a first pass defers them).
   private censusTotal(filter: { projectId?: number; status?: string }): number | undefined {
     this.refreshCaches();
     if (this.census === null) {
-      if (!this.hasIndex('runs_project_status_idx') || !this.hasIndex('runs_removed_idx')) return undefined;
-      const counts = new Map<string, { projectId: number; status: string; runs: number }>();
-      const all = this.stmt('SELECT project_id AS projectId, status, COUNT(*) AS runs FROM runs INDEXED BY runs_project_status_idx GROUP BY project_id, status').all() as Array<{ projectId: number; status: string; runs: number }>;
-      for (const c of all) counts.set(`${c.projectId}\u0000${c.status}`, { ...c });
-      const removed = this.stmt('SELECT project_id AS projectId, status, COUNT(*) AS runs FROM runs INDEXED BY runs_removed_idx WHERE removed_upstream_at IS NOT NULL GROUP BY project_id, status').all() as Array<{ projectId: number; status: string; runs: number }>;
-      for (const c of removed) {
-        const entry = counts.get(`${c.projectId}\u0000${c.status}`);
-        if (entry) entry.runs -= c.runs;
+      type Count = { projectId: number; status: string; runs: number };
+      if (this.hasIndex('runs_live_project_status_created_idx')) {
+        this.census = this.stmt('SELECT project_id AS projectId, status, COUNT(*) AS runs FROM runs INDEXED BY runs_live_project_status_created_idx WHERE removed_upstream_at IS NULL GROUP BY project_id, status').all() as Count[];
+      } else {
+        // A mirror not migrated yet: all runs by (project, status), minus the removed ones (few).
+        if (!this.hasIndex('runs_project_status_idx') || !this.hasIndex('runs_removed_idx')) return undefined;
+        const counts = new Map<string, Count>();
+        for (const c of this.stmt('SELECT project_id AS projectId, status, COUNT(*) AS runs FROM runs INDEXED BY runs_project_status_idx GROUP BY project_id, status').all() as Count[]) {
+          counts.set(`${c.projectId}\u0000${c.status}`, { ...c });
+        }
+        for (const c of this.stmt('SELECT project_id AS projectId, status, COUNT(*) AS runs FROM runs INDEXED BY runs_removed_idx WHERE removed_upstream_at IS NOT NULL GROUP BY project_id, status').all() as Count[]) {
+          const entry = counts.get(`${c.projectId}\u0000${c.status}`);
+          if (entry) entry.runs -= c.runs;
+        }
+        this.census = [...counts.values()];
       }
-      this.census = [...counts.values()];
     }
     let total = 0;
     for (const c of this.census) {

@@ -103,6 +103,10 @@ export const runs = sqliteTable(
     // `serve`: a filtered, time-sorted page of live runs walks one of these in order (no sort of every match),
     // and its total counts entries of the first one only (covering: 0.1 s → 0.012 s for 80,000 matches at 100,000 runs).
     index('runs_live_status_created_idx').on(t.status, t.created_at, t.removed_upstream_at).where(sql`removed_upstream_at IS NULL`),
+    // serve: a project's runs by status, newest first (or by update), a page walked in index order; and the
+    // census of live runs by project and status, read from the first two columns.
+    index('runs_live_project_status_created_idx').on(t.project_id, t.status, t.created_at).where(sql`removed_upstream_at IS NULL`),
+    index('runs_live_project_status_updated_idx').on(t.project_id, t.status, t.updated_at).where(sql`removed_upstream_at IS NULL`),
     index('runs_live_status_updated_idx').on(t.status, t.updated_at).where(sql`removed_upstream_at IS NULL`),
   ],
 );

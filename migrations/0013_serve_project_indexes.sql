@@ -1,0 +1,2 @@
+CREATE INDEX `runs_live_project_status_created_idx` ON `runs` (`project_id`,`status`,`created_at`) WHERE removed_upstream_at IS NULL;--> statement-breakpoint
+CREATE INDEX `runs_live_project_status_updated_idx` ON `runs` (`project_id`,`status`,`updated_at`) WHERE removed_upstream_at IS NULL;
