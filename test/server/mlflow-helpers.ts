@@ -1,8 +1,10 @@
 // Shared set-up of the MLflow API tests: a mirror synced from the emulator after some runs were made
 // unresponsive, given a status outside the reference's enum, soft-deleted and removed; the emulator's own
 // view of the same runs (what the answers must say); and raw HTTP calls shaped as MLflow's clients send them.
-import type { RunningEmulator } from '../../src/emulator/index.js';
+import type { RunningEmulator, RunResource } from '../../src/emulator/index.js';
 import type { RunAttributes } from '../../src/model-lab/index.js';
+
+type WireRunAttributes = RunResource['attributes'];
 import { syncOnce } from '../helpers/mirror.js';
 import { startServeFixture, type ServeFixture } from './helpers.js';
 
@@ -24,7 +26,7 @@ export interface MlflowFixture extends ServeFixture {
 }
 
 /** The emulator's MLflow run id of a run (its external_url names it), else the Model Lab id as text. */
-export function servedId(a: RunAttributes, id: number): string {
+export function servedId(a: { external_url?: string | null }, id: number): string {
   return /#\/runs\/([0-9a-f]{32})$/.exec(a.external_url ?? '')?.[1] ?? String(id);
 }
 
@@ -58,8 +60,8 @@ function liveRuns(emu: RunningEmulator): ExpectedRun[] {
 }
 
 // The recorded flavor sends `null` for an empty list (the mirror stores it as none).
-function normalized(a: RunAttributes): RunAttributes {
-  return { ...a, params: a.params ?? [], tags: a.tags ?? [], metric_summaries: a.metric_summaries ?? [] };
+function normalized(a: WireRunAttributes): RunAttributes {
+  return { ...a, params: a.params ?? [], tags: a.tags ?? [], metric_summaries: a.metric_summaries ?? [] } as RunAttributes;
 }
 
 /** A metric's latest value, or undefined. */
