@@ -24,10 +24,10 @@ export const MLFLOW_STATUS: ReadonlyMap<string, string> = new Map<string, string
  * e.g. `SELECT r.id FROM runs_wide r WHERE ${sql}`. Throws QueryError (code bad_expression) with the
  * position and a caret line under the input when the expression is wrong.
  */
-export function compileWhere(expression: string, options: { now?: Date; vocabulary?: FieldVocabulary } = {}): CompiledWhere {
+export function compileWhere(expression: string, options: { now?: Date; vocabulary?: FieldVocabulary; correlated?: boolean } = {}): CompiledWhere {
   const vocabulary = options.vocabulary ?? RUN_FIELDS;
   const expr = parseWhere(expression, vocabulary);
-  const compiler = new Compiler(expression, options.now ?? new Date(), subjectTables(vocabulary.subject));
+  const compiler = new Compiler(expression, options.now ?? new Date(), subjectTables(vocabulary.subject), options.correlated ?? false);
   const frag = compiler.compile(expr);
   return { sql: frag.sql, params: frag.params };
 }
@@ -60,6 +60,7 @@ class Compiler {
     private readonly input: string,
     private readonly now: Date,
     private readonly subject: Subject,
+    private readonly correlated: boolean,
   ) {}
 
   compile(e: Expr): Frag {
@@ -125,7 +126,7 @@ class Compiler {
     const name = `metrics.${f.key}${f.stat === 'latest' ? '' : '.' + f.stat}`;
     // Conditions are thunks: placeholders must be bound in the order they appear in the SQL text.
     const sub = (cond: () => string, negated = false): IdSet => ({
-      sub: `SELECT run_id FROM run_metrics WHERE key = ${this.bind(f.key)} AND ${cond()}`,
+      sub: `SELECT run_id FROM run_metrics WHERE ${this.tie('run_id')}key = ${this.bind(f.key)} AND ${cond()}`,
       compound: false,
       negated,
     });
@@ -147,19 +148,19 @@ class Compiler {
     const name = `${table === 'run_params' ? 'params' : 'tags'}.${key}`;
     const owner = table === 'project_tags' ? 'project_id' : 'run_id';
     // Conditions are thunks: placeholders must be bound in the order they appear in the SQL text.
-    const any = (cond: () => string): IdSet => ({ sub: `SELECT ${owner} FROM ${table} WHERE key = ${this.bind(key)} AND ${cond()}`, compound: false, negated: false });
+    const any = (cond: () => string): IdSet => ({ sub: `SELECT ${owner} FROM ${table} WHERE ${this.tie(owner)}key = ${this.bind(key)} AND ${cond()}`, compound: false, negated: false });
     // "has the key, and no value matches": a tag key may carry several values.
     const none = (cond: () => string): IdSet =>
       table === 'run_params'
-        ? { sub: `SELECT run_id FROM run_params WHERE key = ${this.bind(key)} AND NOT (${cond()})`, compound: false, negated: false }
+        ? { sub: `SELECT run_id FROM run_params WHERE ${this.tie('run_id')}key = ${this.bind(key)} AND NOT (${cond()})`, compound: false, negated: false }
         : {
-            sub: `SELECT ${owner} FROM ${table} WHERE key = ${this.bind(key)} EXCEPT SELECT ${owner} FROM ${table} WHERE key = ${this.bind(key)} AND ${cond()}`,
+            sub: `SELECT ${owner} FROM ${table} WHERE ${this.tie(owner)}key = ${this.bind(key)} EXCEPT SELECT ${owner} FROM ${table} WHERE ${this.tie(owner)}key = ${this.bind(key)} AND ${cond()}`,
             compound: true,
             negated: false,
           };
     switch (e.kind) {
       case 'null':
-        return { sub: `SELECT ${owner} FROM ${table} WHERE key = ${this.bind(key)}`, compound: false, negated: !e.negated };
+        return { sub: `SELECT ${owner} FROM ${table} WHERE ${this.tie(owner)}key = ${this.bind(key)}`, compound: false, negated: !e.negated };
       case 'compare': {
         const value = e.value;
         if (e.op === '!=') return none(() => this.kvMatch(value, '=', name));
@@ -282,6 +283,12 @@ class Compiler {
 
   private error(pos: number, message: string) {
     return expressionError(message, pos, this.input);
+  }
+
+  // Correlated: each set is read for the row at hand (`run_id = r.id AND …`, an index lookup per row), which
+  // beats building every set whole when few rows are candidates (one experiment of a large mirror).
+  private tie(owner: string): string {
+    return this.correlated ? `${owner} = ${this.subject.id} AND ` : '';
   }
 
   private setFrag(set: IdSet, params: Param[]): Frag {
