@@ -11,6 +11,8 @@ export interface AttributeSpec {
   /** the runs_wide column (a constant of this table) */
   column: string;
   type: AttributeType;
+  /** what ORDER BY uses when it differs from column (an id served as text sorts as a number) */
+  sortColumn?: string;
 }
 
 const ATTRIBUTE_LIST: ReadonlyArray<AttributeSpec & { aliases?: string[] }> = [
@@ -132,8 +134,9 @@ export function fieldValueSql(f: Field, subject: FieldVocabulary['subject'] = 'r
 
 /** An ORDER BY term for the field: params and tags that hold numbers sort as numbers, before text. */
 export function fieldSortSql(f: Field, descending: boolean, subject: FieldVocabulary['subject'] = 'run'): { sql: string; params: string[] } {
-  const v = fieldValueSql(f, subject);
   const dir = descending ? 'DESC' : 'ASC';
+  if (f.kind === 'attribute' && f.spec.sortColumn !== undefined) return { sql: `${f.spec.sortColumn} ${dir} NULLS LAST`, params: [] };
+  const v = fieldValueSql(f, subject);
   if (f.kind === 'param' || f.kind === 'tag') {
     // The value expression appears three times; each needs its own parameter.
     return {

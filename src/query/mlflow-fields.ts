@@ -44,7 +44,7 @@ const STATUS_SQL = `(CASE ${[
 /** SQL over `runs_wide r`: the run id MLflow clients see (the MLflow run id where the service names one, else the Model Lab id). */
 export const SERVED_RUN_ID_SQL = 'COALESCE(r.mlflow_run_id, CAST(r.id AS TEXT))';
 
-const spec = (name: string, column: string, type: AttributeSpec['type']): AttributeSpec => ({ name, column, type });
+const spec = (name: string, column: string, type: AttributeSpec['type'], sortColumn?: string): AttributeSpec => ({ name, column, type, ...(sortColumn ? { sortColumn } : {}) });
 
 // MLflow's run attributes (SearchRuns' filter and order_by); the mirror's own attributes stay available beside them.
 const MLFLOW_RUN_ATTRIBUTES = new Map<string, AttributeSpec>([
@@ -58,7 +58,7 @@ const MLFLOW_RUN_ATTRIBUTES = new Map<string, AttributeSpec>([
   ['created', spec('start_time', 'r.started_at', 'time')],
   ['end_time', spec('end_time', 'r.completed_at', 'time')],
   ['artifact_uri', spec('artifact_uri', '(SELECT x.mlflow_artifact_location FROM runs x WHERE x.id = r.id)', 'text')],
-  ['experiment_id', spec('experiment_id', 'CAST(r.project_id AS TEXT)', 'text')],
+  ['experiment_id', spec('experiment_id', 'CAST(r.project_id AS TEXT)', 'text', 'r.project_id')],
   ['lifecycle_stage', spec('lifecycle_stage', `(CASE WHEN r.deleted_at IS NULL THEN 'active' ELSE 'deleted' END)`, 'text')],
 ]);
 
@@ -84,7 +84,7 @@ export const MLFLOW_RUN_FIELDS: FieldVocabulary = {
 };
 
 const MLFLOW_EXPERIMENT_ATTRIBUTES = new Map<string, AttributeSpec>([
-  ['experiment_id', spec('experiment_id', 'CAST(p.id AS TEXT)', 'text')],
+  ['experiment_id', spec('experiment_id', 'CAST(p.id AS TEXT)', 'text', 'p.id')],
   ['name', spec('name', 'p.name', 'text')],
   ['creation_time', spec('creation_time', 'p.created_at', 'time')],
   ['last_update_time', spec('last_update_time', 'p.updated_at', 'time')],

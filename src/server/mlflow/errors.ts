@@ -1,12 +1,13 @@
 // MLflow's error answers: `{"error_code", "message"}` with the HTTP status MLflow's server gives each code.
 
-export type MlflowErrorCode = 'RESOURCE_DOES_NOT_EXIST' | 'INVALID_PARAMETER_VALUE' | 'PERMISSION_DENIED' | 'ENDPOINT_NOT_FOUND';
+export type MlflowErrorCode = 'RESOURCE_DOES_NOT_EXIST' | 'INVALID_PARAMETER_VALUE' | 'PERMISSION_DENIED' | 'ENDPOINT_NOT_FOUND' | 'INTERNAL_ERROR';
 
 const STATUS: Record<MlflowErrorCode, number> = {
   RESOURCE_DOES_NOT_EXIST: 404,
   INVALID_PARAMETER_VALUE: 400,
   PERMISSION_DENIED: 403,
   ENDPOINT_NOT_FOUND: 404,
+  INTERNAL_ERROR: 500,
 };
 
 /** A failed MLflow request; `toBody` is what the client receives. */

@@ -47,7 +47,9 @@ async function answer(req: IncomingMessage, res: ServerResponse, url: URL, ctx: 
       send(res, ctx, err.status, err.toBody(), headers, method === 'HEAD');
       return;
     }
-    throw err;
+    // MLflow's clients read error_code: an internal failure is answered in their shape too.
+    ctx.log.error({ err: (err as Error).message, method, path: url.pathname }, 'MLflow request failed');
+    send(res, ctx, 500, new MlflowError('INTERNAL_ERROR', 'the mirror could not answer this request').toBody(), headers, method === 'HEAD');
   }
 }
 
