@@ -233,6 +233,26 @@ describe('runs/search', () => {
   });
 });
 
+describe("requests exactly as MLflow's Python client (RestStore) sends them", () => {
+  it('search_runs, search_experiments (int64 as text), get_metric_history (run_id and run_uuid, max_results), list_artifacts', async () => {
+    // search_runs: every set field of SearchRuns, an empty filter string included, the view by enum name.
+    const runs = await post(base, 'runs/search', { experiment_ids: ['1'], filter: '', run_view_type: 'ACTIVE_ONLY', max_results: 1000, order_by: [] });
+    expect(sorted(ids(runs.body['runs'] as Run[]))).toEqual(sorted(live().filter((r) => r.projectId === 1).map((r) => r.runId)));
+    // search_experiments: protobuf's JSON writes int64 (max_results) as a string.
+    const exps = await post(base, 'experiments/search', { max_results: '1000', filter: "name LIKE '%'", order_by: ['last_update_time DESC'], view_type: 'ACTIVE_ONLY' });
+    const times = (exps.body['experiments'] as Experiment[]).map((e) => e.last_update_time);
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    expect(times).toHaveLength(3);
+    const e = live().find((r) => r.attributes.metric_summaries.length > 0 && r.artifacts.length > 0)!;
+    const key = e.attributes.metric_summaries[0]!.key;
+    const history = await get(base, 'metrics/get-history', { run_uuid: e.runId, run_id: e.runId, metric_key: key, max_results: '25000' });
+    expect((history.body['metrics'] as unknown[]).length).toBe(e.attributes.metric_summaries[0]!.latest === null ? 0 : 1);
+    const listing = await get(base, 'artifacts/list', { run_uuid: e.runId, run_id: e.runId, path: '' });
+    expect(listing.status).toBe(200);
+    expect((listing.body['files'] as unknown[]).length).toBeGreaterThan(0);
+  });
+});
+
 describe('experiments', () => {
   it('experiments/search: projects as experiments (soft-deleted ones with view_type), filter on name, tags and times, order_by, pages', async () => {
     const projects = [...fx.emu.world.exportAll()].flatMap((i) => (i.kind === 'project' ? [i.project] : []));
