@@ -149,6 +149,8 @@ describe('runs/search', () => {
       ["attributes.status != 'FINISHED' AND tags.team = 'nlp'", (r) => r.attributes.status !== 'completed' && (r.attributes.status !== 'archived' || !r.attributes.completed_at) && r.attributes.tags.some((t) => t.key === 'team' && t.value === 'nlp')],
       ['metrics.loss.max >= 2 OR metrics.accuracy.min < 0.1', (r) => (metric(r, 'loss', 'max') ?? -Infinity) >= 2 || (metric(r, 'accuracy', 'min') ?? Infinity) < 0.1],
       ["tags.modellab.status = 'unresponsive'", (r) => r.attributes.status === 'unresponsive'],
+      // Keys quoted as MLflow's grammar allows: double quotes and backticks.
+      ["tags.\"mlflow.runName\" LIKE '%ablation%' AND tags.`team` = \"nlp\"", (r) => r.attributes.name.includes('ablation') && r.attributes.tags.some((t) => t.key === 'team' && t.value === 'nlp')],
     ];
     for (const [filter, match] of cases) {
       const want = live().filter(match).map((r) => r.runId);
