@@ -1,6 +1,6 @@
 // The read endpoints of MLflow's REST API (service.proto), answered from the mirror.
 import type Database from 'better-sqlite3';
-import type { MirrorReader } from '../mirror-reader.js';
+import type { MirrorReader } from '../index.js';
 import { QueryError, searchMlflowExperiments, searchMlflowRuns, type MlflowSearchPage, type MlflowViewType } from '../../query/index.js';
 import { doesNotExist, invalidParameter } from './errors.js';
 import { decodePageToken, encodePageToken, searchDigest } from './page-token.js';

@@ -2,7 +2,7 @@
 // under the three prefixes MLflow's server and clients use. Writes answer 403 PERMISSION_DENIED.
 import type Database from 'better-sqlite3';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { MountContext, ServeMount } from '../http.js';
+import type { MountContext, ServeMount } from '../index.js';
 import { ENDPOINTS, HISTORY_HEADER, MAX_RESULTS } from './endpoints.js';
 import { MlflowError } from './errors.js';
 import { MlflowReads } from './reads.js';
