@@ -134,6 +134,27 @@ for (const [name, headers] of [['throughput', OFFICIAL_CLIENT_HEADERS], ['throug
     one_core_requests_per_s: Math.round(1000 / cpuPerRequestMs),
   };
 }
+
+// MLflow's runs/search (issue 16): a 100-run page filtered on status and a metric, ordered by a metric
+// statistic, POSTed as MLflow's clients send it; the requests cycle through statuses and orders.
+const mlflowBase = base.replace(/\/api\/v2\/model-lab-api$/, '');
+const mlflowBodies: string[] = [];
+for (const status of ['FINISHED', 'FAILED', 'RUNNING', 'KILLED']) {
+  for (const order of ['metrics.loss.min ASC', 'metrics.accuracy DESC', 'attributes.start_time DESC']) {
+    mlflowBodies.push(JSON.stringify({ experiment_ids: ['1', '2', '3'], filter: `attributes.status = '${status}' AND metrics.accuracy > 0.5`, order_by: [order], max_results: 100 }));
+  }
+}
+for (const body of mlflowBodies.slice(0, 1)) {
+  const res = await fetch(`${mlflowBase}/api/2.0/mlflow/runs/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  if (res.status !== 200) throw new Error(`MLflow runs/search answered ${res.status}: ${await res.text()}`);
+}
+const mlflow = await autocannon({
+  url: mlflowBase,
+  connections: 1,
+  duration: Number(values.duration),
+  requests: mlflowBodies.map((body) => ({ method: 'POST' as const, path: '/api/2.0/mlflow/runs/search', headers: { 'content-type': 'application/json' }, body })),
+});
+figures['mlflow_runs_search_1_connection'] = { p50_ms: mlflow.latency.p50, p99_ms: mlflow.latency.p99, max_ms: mlflow.latency.max, requests: mlflow.requests.total, non2xx: mlflow.non2xx };
 child.kill('SIGTERM');
 console.error(JSON.stringify(figures, null, 2));
 console.log(JSON.stringify(figures));

@@ -11,6 +11,8 @@ export interface AttributeSpec {
   /** the runs_wide column (a constant of this table) */
   column: string;
   type: AttributeType;
+  /** what ORDER BY uses when it differs from column (an id served as text sorts as a number) */
+  sortColumn?: string;
 }
 
 const ATTRIBUTE_LIST: ReadonlyArray<AttributeSpec & { aliases?: string[] }> = [
@@ -41,6 +43,28 @@ export const ATTRIBUTE_NAMES: readonly string[] = ATTRIBUTE_LIST.map((a) => a.na
 /** The attribute called `name` (case-insensitive, aliases included), or undefined. */
 export function findAttribute(name: string): AttributeSpec | undefined {
   return ATTRIBUTES.get(name.toLowerCase());
+}
+
+/**
+ * What an expression may name and what it filters: runs (`runs_wide r`, the --where default) or projects
+ * (`projects p`, MLflow's experiment search). Other vocabularies (MLflow's names) map onto the same columns.
+ */
+export interface FieldVocabulary {
+  subject: 'run' | 'project';
+  /** the attribute called `name`, or undefined */
+  attribute(name: string): AttributeSpec | undefined;
+  /** the documented attribute names, for error messages */
+  attributeNames: readonly string[];
+  /** the attribute a tag key stands for (MLflow's synthesised `mlflow.runName`), or undefined: a stored tag */
+  tagAttribute?(key: string): AttributeSpec | undefined;
+}
+
+/** The --where vocabulary: run attributes, metrics, params and tags. */
+export const RUN_FIELDS: FieldVocabulary = { subject: 'run', attribute: findAttribute, attributeNames: ATTRIBUTE_NAMES };
+
+/** The SQL names of a subject: its row alias's id and the table holding its tags. */
+export function subjectTables(subject: FieldVocabulary['subject']): { id: string; tags: string; owner: string } {
+  return subject === 'run' ? { id: 'r.id', tags: 'run_tags', owner: 'run_id' } : { id: 'p.id', tags: 'project_tags', owner: 'project_id' };
 }
 
 /** Metric statistics, each a run_metrics column (a constant of this table). */
@@ -91,8 +115,11 @@ export function numericTextTest(v: string): string {
   return IS_NUMBER(v);
 }
 
-/** A scalar SQL expression over `runs_wide r` giving the field's value (for columns and sorting). */
-export function fieldValueSql(f: Field): { sql: string; params: string[] } {
+/** A scalar SQL expression over `runs_wide r` (or `projects p`) giving the field's value (for columns and sorting). */
+export function fieldValueSql(f: Field, subject: FieldVocabulary['subject'] = 'run'): { sql: string; params: string[] } {
+  if (f.kind === 'tag' && subject === 'project') {
+    return { sql: `(SELECT group_concat(value, ',' ORDER BY value) FROM project_tags WHERE project_id = p.id AND key = ?)`, params: [f.key] };
+  }
   switch (f.kind) {
     case 'metric':
       return { sql: `(SELECT ${metricColumn(f.stat)} FROM run_metrics WHERE run_id = r.id AND key = ?)`, params: [f.key] };
@@ -106,9 +133,10 @@ export function fieldValueSql(f: Field): { sql: string; params: string[] } {
 }
 
 /** An ORDER BY term for the field: params and tags that hold numbers sort as numbers, before text. */
-export function fieldSortSql(f: Field, descending: boolean): { sql: string; params: string[] } {
-  const v = fieldValueSql(f);
+export function fieldSortSql(f: Field, descending: boolean, subject: FieldVocabulary['subject'] = 'run'): { sql: string; params: string[] } {
   const dir = descending ? 'DESC' : 'ASC';
+  if (f.kind === 'attribute' && f.spec.sortColumn !== undefined) return { sql: `${f.spec.sortColumn} ${dir} NULLS LAST`, params: [] };
+  const v = fieldValueSql(f, subject);
   if (f.kind === 'param' || f.kind === 'tag') {
     // The value expression appears three times; each needs its own parameter.
     return {

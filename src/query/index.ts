@@ -20,3 +20,5 @@ export { readHealth, type HealthReport, type HealthQuery } from './health.js';
 export { describeAge, parseDuration } from './time.js';
 export { checkNames, closestNames, describeUnknownName, type NameUse, type UnknownName, type NameKind } from './known-names.js';
 export { listKeys, KEY_KINDS, type KeyKind, type KeyCount } from './keys.js';
+export { searchMlflowRuns, searchMlflowExperiments, type MlflowSearch, type MlflowRunSearch, type MlflowSearchPage, type MlflowViewType } from './mlflow-search.js';
+export { mlflowStatus, mirrorStatusesOf, MLFLOW_RUN_TAG_KEYS, MLFLOW_EXPERIMENT_TAG_KEYS, type MlflowRunStatus } from './mlflow-fields.js';

@@ -2,7 +2,7 @@
 // Every value and every key the user typed becomes a bound parameter; the SQL text itself is assembled
 // only from constants of this file and of fields.ts (columns, operators, table names).
 import { expressionError } from './errors.js';
-import { metricColumn, numericTextTest, type AttributeSpec, type Field } from './fields.js';
+import { metricColumn, numericTextTest, RUN_FIELDS, subjectTables, type AttributeSpec, type Field, type FieldVocabulary } from './fields.js';
 import { formatTimestamp } from '../model-lab/index.js';
 import { parseTimeInput } from './time.js';
 import { parseWhere, type CompareOp, type Expr, type Value } from './where-parser.js';
@@ -24,14 +24,16 @@ export const MLFLOW_STATUS: ReadonlyMap<string, string> = new Map<string, string
  * e.g. `SELECT r.id FROM runs_wide r WHERE ${sql}`. Throws QueryError (code bad_expression) with the
  * position and a caret line under the input when the expression is wrong.
  */
-export function compileWhere(expression: string, options: { now?: Date } = {}): CompiledWhere {
-  const expr = parseWhere(expression);
-  const compiler = new Compiler(expression, options.now ?? new Date());
+export function compileWhere(expression: string, options: { now?: Date; vocabulary?: FieldVocabulary; correlated?: boolean } = {}): CompiledWhere {
+  const vocabulary = options.vocabulary ?? RUN_FIELDS;
+  const expr = parseWhere(expression, vocabulary);
+  const compiler = new Compiler(expression, options.now ?? new Date(), subjectTables(vocabulary.subject), options.correlated ?? false);
   const frag = compiler.compile(expr);
   return { sql: frag.sql, params: frag.params };
 }
 
-type KvTable = 'run_params' | 'run_tags';
+type KvTable = 'run_params' | 'run_tags' | 'project_tags';
+type Subject = ReturnType<typeof subjectTables>;
 type Param = string | number;
 type Condition = Exclude<Expr, { kind: 'and' | 'or' | 'not' }>;
 
@@ -57,6 +59,8 @@ class Compiler {
   constructor(
     private readonly input: string,
     private readonly now: Date,
+    private readonly subject: Subject,
+    private readonly correlated: boolean,
   ) {}
 
   compile(e: Expr): Frag {
@@ -67,7 +71,7 @@ class Compiler {
         return this.or(e.items.map((i) => this.compile(i)));
       case 'not': {
         const inner = this.compile(e.expr);
-        if (inner.set) return setFrag({ ...inner.set, negated: !inner.set.negated }, inner.params);
+        if (inner.set) return this.setFrag({ ...inner.set, negated: !inner.set.negated }, inner.params);
         // A comparison with a NULL attribute is unknown; NOT of it must still be a definite true.
         return { sql: `(NOT IFNULL(${inner.sql}, 0))`, params: inner.params };
       }
@@ -75,7 +79,7 @@ class Compiler {
         const start = this.params.length;
         const out = this.condition(e);
         const params = this.params.splice(start);
-        return typeof out === 'string' ? { sql: out, params } : setFrag(out, params);
+        return typeof out === 'string' ? { sql: out, params } : this.setFrag(out, params);
       }
     }
   }
@@ -88,9 +92,9 @@ class Compiler {
     const negatives = items.filter((f) => f.set?.negated);
     const rest = items.filter((f) => !f.set);
     if (positives.length === 0 || positives.length + negatives.length < 2) return join(items, 'AND');
-    const merged = setFrag(
+    const merged = this.setFrag(
       {
-        sub: [positives.map((f) => member(f.set!)).join(' INTERSECT '), ...negatives.map((f) => member(f.set!))].join(' EXCEPT '),
+        sub: [positives.map((f) => this.member(f.set!)).join(' INTERSECT '), ...negatives.map((f) => this.member(f.set!))].join(' EXCEPT '),
         compound: true,
         negated: false,
       },
@@ -102,7 +106,7 @@ class Compiler {
   private or(items: Frag[]): Frag {
     const positives = items.filter((f) => f.set && !f.set.negated);
     if (positives.length < 2) return join(items, 'OR');
-    const merged = setFrag({ sub: positives.map((f) => member(f.set!)).join(' UNION '), compound: true, negated: false }, positives.flatMap((f) => f.params));
+    const merged = this.setFrag({ sub: positives.map((f) => this.member(f.set!)).join(' UNION '), compound: true, negated: false }, positives.flatMap((f) => f.params));
     const rest = items.filter((f) => !(f.set && !f.set.negated));
     return rest.length === 0 ? merged : join([merged, ...rest], 'OR');
   }
@@ -111,7 +115,7 @@ class Compiler {
     const f = e.field;
     if (f.kind === 'metric') return this.metricCondition(e, f);
     if (f.kind === 'param') return this.kvCondition(e, 'run_params', f.key);
-    if (f.kind === 'tag') return this.kvCondition(e, 'run_tags', f.key);
+    if (f.kind === 'tag') return this.kvCondition(e, this.subject.tags as KvTable, f.key);
     return this.attributeCondition(e, f.spec);
   }
 
@@ -122,7 +126,7 @@ class Compiler {
     const name = `metrics.${f.key}${f.stat === 'latest' ? '' : '.' + f.stat}`;
     // Conditions are thunks: placeholders must be bound in the order they appear in the SQL text.
     const sub = (cond: () => string, negated = false): IdSet => ({
-      sub: `SELECT run_id FROM run_metrics WHERE key = ${this.bind(f.key)} AND ${cond()}`,
+      sub: `SELECT run_id FROM run_metrics WHERE ${this.tie('run_id')}key = ${this.bind(f.key)} AND ${cond()}`,
       compound: false,
       negated,
     });
@@ -142,20 +146,21 @@ class Compiler {
 
   private kvCondition(e: Condition, table: KvTable, key: string): IdSet {
     const name = `${table === 'run_params' ? 'params' : 'tags'}.${key}`;
+    const owner = table === 'project_tags' ? 'project_id' : 'run_id';
     // Conditions are thunks: placeholders must be bound in the order they appear in the SQL text.
-    const any = (cond: () => string): IdSet => ({ sub: `SELECT run_id FROM ${table} WHERE key = ${this.bind(key)} AND ${cond()}`, compound: false, negated: false });
+    const any = (cond: () => string): IdSet => ({ sub: `SELECT ${owner} FROM ${table} WHERE ${this.tie(owner)}key = ${this.bind(key)} AND ${cond()}`, compound: false, negated: false });
     // "has the key, and no value matches": a tag key may carry several values.
     const none = (cond: () => string): IdSet =>
       table === 'run_params'
-        ? { sub: `SELECT run_id FROM run_params WHERE key = ${this.bind(key)} AND NOT (${cond()})`, compound: false, negated: false }
+        ? { sub: `SELECT run_id FROM run_params WHERE ${this.tie('run_id')}key = ${this.bind(key)} AND NOT (${cond()})`, compound: false, negated: false }
         : {
-            sub: `SELECT run_id FROM run_tags WHERE key = ${this.bind(key)} EXCEPT SELECT run_id FROM run_tags WHERE key = ${this.bind(key)} AND ${cond()}`,
+            sub: `SELECT ${owner} FROM ${table} WHERE ${this.tie(owner)}key = ${this.bind(key)} EXCEPT SELECT ${owner} FROM ${table} WHERE ${this.tie(owner)}key = ${this.bind(key)} AND ${cond()}`,
             compound: true,
             negated: false,
           };
     switch (e.kind) {
       case 'null':
-        return { sub: `SELECT run_id FROM ${table} WHERE key = ${this.bind(key)}`, compound: false, negated: !e.negated };
+        return { sub: `SELECT ${owner} FROM ${table} WHERE ${this.tie(owner)}key = ${this.bind(key)}`, compound: false, negated: !e.negated };
       case 'compare': {
         const value = e.value;
         if (e.op === '!=') return none(() => this.kvMatch(value, '=', name));
@@ -279,15 +284,21 @@ class Compiler {
   private error(pos: number, message: string) {
     return expressionError(message, pos, this.input);
   }
-}
 
-function setFrag(set: IdSet, params: Param[]): Frag {
-  return { sql: `r.id ${set.negated ? 'NOT IN' : 'IN'} (${set.sub})`, params, set };
-}
+  // Correlated: each set is read for the row at hand (`run_id = r.id AND …`, an index lookup per row), which
+  // beats building every set whole when few rows are candidates (one experiment of a large mirror).
+  private tie(owner: string): string {
+    return this.correlated ? `${owner} = ${this.subject.id} AND ` : '';
+  }
 
-// A compound select cannot be parenthesised inside another one; as a FROM subquery it can.
-function member(set: IdSet): string {
-  return set.compound ? `SELECT run_id FROM (${set.sub})` : set.sub;
+  private setFrag(set: IdSet, params: Param[]): Frag {
+    return { sql: `${this.subject.id} ${set.negated ? 'NOT IN' : 'IN'} (${set.sub})`, params, set };
+  }
+
+  // A compound select cannot be parenthesised inside another one; as a FROM subquery it can.
+  private member(set: IdSet): string {
+    return set.compound ? `SELECT ${this.subject.owner} FROM (${set.sub})` : set.sub;
+  }
 }
 
 function join(items: Frag[], op: 'AND' | 'OR'): Frag {

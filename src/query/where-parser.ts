@@ -4,7 +4,7 @@
 // the exact offending position.
 import { expressionError } from './errors.js';
 import { UNIT_MS } from './time.js';
-import { ATTRIBUTE_NAMES, findAttribute, isMetricStat, type Field } from './fields.js';
+import { isMetricStat, RUN_FIELDS, type Field, type FieldVocabulary } from './fields.js';
 
 export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
 
@@ -27,7 +27,10 @@ const MAX_DEPTH = 64;
 const MAX_LIST = 1000;
 // SQLite refuses expression trees deeper than 1000; each condition adds a level to an AND/OR chain.
 const MAX_CONDITIONS = 200;
-const FIELD_HINT = `metrics.KEY[.min|.max|.mean|.stddev|.count|.latest], params.KEY, tags.KEY or an attribute (${ATTRIBUTE_NAMES.join(', ')})`;
+function fieldHint(v: FieldVocabulary): string {
+  const stored = v.subject === 'run' ? 'metrics.KEY[.min|.max|.mean|.stddev|.count|.latest], params.KEY, tags.KEY' : 'tags.KEY';
+  return `${stored} or an attribute (${v.attributeNames.join(', ')})`;
+}
 const PREFIXES: Record<string, 'metric' | 'param' | 'tag' | 'attribute'> = {
   metric: 'metric', metrics: 'metric',
   param: 'param', params: 'param', parameter: 'param', parameters: 'param',
@@ -36,14 +39,14 @@ const PREFIXES: Record<string, 'metric' | 'param' | 'tag' | 'attribute'> = {
 };
 const BARE_KEY = /[A-Za-z0-9_\-/:@]/;
 
-/** Parses a --where expression; throws QueryError (bad_expression) with the position of the first error. */
-export function parseWhere(input: string): Expr {
-  return new Parser(input).parseExpression();
+/** Parses a --where expression (or one in another vocabulary); throws QueryError (bad_expression) with the position of the first error. */
+export function parseWhere(input: string, vocabulary: FieldVocabulary = RUN_FIELDS): Expr {
+  return new Parser(input, vocabulary).parseExpression();
 }
 
 /** Parses one field (`metrics.loss.min`, `params.lr`, `status`), as --sort and --columns take them. */
-export function parseField(input: string): Field {
-  return new Parser(input).parseLoneField();
+export function parseField(input: string, vocabulary: FieldVocabulary = RUN_FIELDS): Field {
+  return new Parser(input, vocabulary).parseLoneField();
 }
 
 class Parser {
@@ -51,7 +54,10 @@ class Parser {
   private depth = 0;
   private conditions = 0;
 
-  constructor(private readonly input: string) {}
+  constructor(
+    private readonly input: string,
+    private readonly vocabulary: FieldVocabulary,
+  ) {}
 
   parseExpression(): Expr {
     this.skipSpace();
@@ -215,8 +221,9 @@ class Parser {
   private parseField(): Field {
     this.skipSpace();
     const start = this.pos;
+    const vocab = this.vocabulary;
     const word = this.peekWord();
-    if (!word) throw this.fail(`expected a field: ${FIELD_HINT}; got ${this.describeHere()}`);
+    if (!word) throw this.fail(`expected a field: ${fieldHint(vocab)}; got ${this.describeHere()}`);
     this.pos += word.length;
     const prefix = PREFIXES[word.toLowerCase()];
     if (prefix && this.peek() === '.') {
@@ -224,24 +231,28 @@ class Parser {
       const segments = this.readKeySegments();
       if (prefix === 'attribute') {
         const only = segments[0]!;
-        const spec = segments.length === 1 && !only.quoted ? findAttribute(only.text) : undefined;
-        if (!spec) throw this.failAt(only.pos, `unknown attribute '${segments.map((s) => s.text).join('.')}': expected one of ${ATTRIBUTE_NAMES.join(', ')}`);
+        const spec = segments.length === 1 && !only.quoted ? vocab.attribute(only.text) : undefined;
+        if (!spec) throw this.failAt(only.pos, `unknown attribute '${segments.map((s) => s.text).join('.')}': expected one of ${vocab.attributeNames.join(', ')}`);
         return { kind: 'attribute', spec };
       }
+      if (vocab.subject !== 'run' && prefix !== 'tag') throw this.failAt(start, `'${word}' does not apply here: expected ${fieldHint(vocab)}`);
       if (prefix === 'metric') {
         const last = segments[segments.length - 1]!;
         const stat = segments.length > 1 && !last.quoted ? last.text.toLowerCase() : '';
         if (isMetricStat(stat)) return { kind: 'metric', key: this.joinKey(segments.slice(0, -1)), stat };
         return { kind: 'metric', key: this.joinKey(segments), stat: 'latest' };
       }
-      return { kind: prefix, key: this.joinKey(segments) };
+      const key = this.joinKey(segments);
+      const standsFor = prefix === 'tag' ? vocab.tagAttribute?.(key) : undefined;
+      if (standsFor) return { kind: 'attribute', spec: standsFor };
+      return { kind: prefix, key };
     }
-    if (prefix && prefix !== 'attribute' && !findAttribute(word)) {
+    if (prefix && prefix !== 'attribute' && !vocab.attribute(word)) {
       throw this.fail(`expected '.' and a key after '${word}' (e.g. ${word}.accuracy, or ${word}.\`key with dots\`)`);
     }
-    if (this.peek() === '.') throw this.failAt(start, `unknown field '${word}.…': expected ${FIELD_HINT}`);
-    const spec = findAttribute(word);
-    if (!spec) throw this.failAt(start, `unknown field '${word}': expected ${FIELD_HINT}`);
+    if (this.peek() === '.') throw this.failAt(start, `unknown field '${word}.…': expected ${fieldHint(vocab)}`);
+    const spec = vocab.attribute(word);
+    if (!spec) throw this.failAt(start, `unknown field '${word}': expected ${fieldHint(vocab)}`);
     return { kind: 'attribute', spec };
   }
 
