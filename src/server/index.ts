@@ -5,6 +5,7 @@ import { isLoopbackHost } from './auth.js';
 import { ServeSetupError } from './errors.js';
 import { createRequestHandler, createServer, listen, type ServeMount } from './http.js';
 import { MirrorReader } from './mirror-reader.js';
+import { createWebMount } from './web/index.js';
 import type { ContentSource, WriteHandler } from './routes.js';
 
 export { isLoopbackHost } from './auth.js';
@@ -78,5 +79,5 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
 
 /** The surfaces `serve` answers beside the Model Lab API. */
 export function defaultMounts(): ServeMount[] {
-  return [];
+  return [createWebMount()];
 }
