@@ -49,7 +49,7 @@ const CLIENT_SCRIPT = String.raw`(function () {
       data: { labels: c.labels, datasets: [{ label: c.key, data: c.values, backgroundColor: c.values.map(function (_v, i) { return c.best.indexOf(i) >= 0 ? GREEN : BLUE; }) }] },
       options: {
         indexAxis: 'y', maintainAspectRatio: false,
-        scales: { x: { suggestedMin: Math.min.apply(null, all.concat([0])), suggestedMax: Math.max.apply(null, all) } },
+        scales: { x: { suggestedMin: Math.min.apply(null, all.concat([0])), suggestedMax: Math.max.apply(null, all) }, y: { ticks: { display: c.labels.length <= 100, autoSkip: false } } },
         plugins: { legend: { display: false }, whiskers: { min: c.min, max: c.max },
           tooltip: { callbacks: { afterLabel: function (item) { var i = item.dataIndex; return 'min ' + c.min[i] + ', max ' + c.max[i] + (c.best.indexOf(i) >= 0 ? ' (best)' : ''); } } } }
       },
@@ -89,7 +89,7 @@ const CLIENT_SCRIPT = String.raw`(function () {
       data: {
         labels: passes.map(function (p) { return '#' + p.id + ' ' + p.kind; }),
         datasets: [
-          { type: 'bar', label: 'duration (s)', data: passes.map(function (p) { return p.seconds; }), backgroundColor: passes.map(function (p) { return p.status === 'failed' ? '#dc2626' : BLUE; }), yAxisID: 'y' },
+          { type: 'bar', label: 'duration (s)', data: passes.map(function (p) { return p.seconds; }), backgroundColor: passes.map(function (p) { return p.status === 'failed' ? '#dc2626' : BLUE; }), yAxisID: 'y', maxBarThickness: 48 },
           { type: 'line', label: 'requests', data: passes.map(function (p) { return p.requests; }), borderColor: GREY, backgroundColor: GREY, yAxisID: 'y1' }
         ]
       },
@@ -119,6 +119,8 @@ a { color: var(--accent); }
 form.filter { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: end; margin-bottom: .6rem; }
 form.filter label { display: flex; flex-direction: column; font-size: .8rem; color: var(--muted); gap: .15rem; }
 form.filter input[type="search"] { width: 38rem; max-width: 90vw; }
+form.filter input[name="sort"] { width: 16rem; }
+::placeholder { color: #94a3b8; }
 input, select, button { font: inherit; padding: .3rem .5rem; border: 1px solid #cbd5e1; border-radius: 4px; background: #fff; color: var(--fg); }
 input[type="search"], input[name="sort"] { font-family: ui-monospace, monospace; }
 button { background: var(--accent); border-color: var(--accent); color: #fff; cursor: pointer; }

@@ -67,6 +67,7 @@ export function page(l: Layout): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${l.title} · modellab-mirror</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/web.css">
 ${l.charts ? html`<script src="/assets/chart.umd.min.js" defer></script>` : ''}
 <script src="/assets/web.js" defer></script>

@@ -76,9 +76,15 @@ ${metricRows}
 ${kvRows(c.tags)}
 </tbody></table></div>
 <h2>Metrics: ${stat} per run, whiskers from min to max</h2>
-<div class="charts" id="compare-charts">${charts.map((ch, i) => html`<figure class="chart"><figcaption>${ch.key} <small>${ch.lower_is_better ? 'lower is better' : 'higher is better'}</small></figcaption><div class="canvas-box" data-height="${Math.max(160, 26 * c.runs.length + 60)}"><canvas id="bar-${i}" data-chart="bars" data-index="${i}" role="img" aria-label="${ch.key} per run"></canvas></div></figure>`)}</div>
+<div class="charts" id="compare-charts">${charts.map((ch, i) => html`<figure class="chart"><figcaption>${ch.key} <small>${ch.lower_is_better ? 'lower is better' : 'higher is better'}</small></figcaption><div class="canvas-box" data-height="${chartHeight(c.runs.length)}"><canvas id="bar-${i}" data-chart="bars" data-index="${i}" role="img" aria-label="${ch.key} per run"></canvas></div></figure>`)}</div>
 ${jsonBlock('compare-data', charts)}`,
   };
+}
+
+// Bars thin out as runs are added, so 1,000 runs stay one scrollable chart per metric instead of breaking.
+function chartHeight(runs: number): number {
+  const perBar = runs <= 30 ? 26 : runs <= 100 ? 14 : 6;
+  return Math.max(160, perBar * runs + 60);
 }
 
 function hiddenRuns(ids: string[]): SafeHtml {
