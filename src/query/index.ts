@@ -20,9 +20,9 @@ export { readHealth, type HealthReport, type HealthQuery } from './health.js';
 export { describeAge, parseDuration } from './time.js';
 export { checkNames, closestNames, describeUnknownName, type NameUse, type UnknownName, type NameKind } from './known-names.js';
 export { listKeys, KEY_KINDS, type KeyKind, type KeyCount } from './keys.js';
-export { pageRuns, RUN_PAGE_MAX_SIZE, type RunPage, type RunPageQuery, type ColumnChoice } from './run-pages.js';
+export { pageRuns, RUN_PAGE_MAX_SIZE, type RunPage, type RunPageMemo, type RunPageQuery, type ColumnChoice } from './run-pages.js';
 export {
-  readProjectsOverview, readRunDetail, readScatter, readSyncOverview, readMetricRanges,
+  readProjectsOverview, listProjectSummaries, readRunDetail, readScatter, readSyncOverview, readMetricRanges,
   type ProjectsOverview, type ProjectRow, type RunDetail, type RunMetricSummary, type RunJournalEntry, type Scatter, type ScatterQuery,
   type SyncOverview, type SyncPass, type CompareRange,
 } from './web-views.js';

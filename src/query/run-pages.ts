@@ -50,6 +50,7 @@ export interface RunPage {
 const NOT_NULL = new Set(['id', 'name', 'status', 'project_id', 'has_children', 'pinned', 'created_at', 'started_at', 'updated_at', 'description']);
 const SAMPLE = 2000;
 const MAX_VARYING = 40;
+const MEMO_ENTRIES = 200;
 export const RUN_PAGE_MAX_SIZE = 500;
 
 interface Term {
@@ -61,8 +62,14 @@ interface Term {
   nullsLast: boolean;
 }
 
+/**
+ * Remembers what depends on the filter alone (the number of matches, the column choices) across pages of one
+ * filter; the caller empties it when the mirror changes.
+ */
+export type RunPageMemo = Map<string, { total: number; choices: ColumnChoice[]; size: number }>;
+
 /** One page of runs matching a filter, in any field's order, after or before a cursor; plus the column choices. */
-export function pageRuns(store: Store, q: RunPageQuery): RunPage {
+export function pageRuns(store: Store, q: RunPageQuery, memo?: RunPageMemo): RunPage {
   const db = store.sqlite;
   if (!Number.isInteger(q.size) || q.size < 1 || q.size > RUN_PAGE_MAX_SIZE) throw new QueryError('bad_argument', `size: expected 1 to ${RUN_PAGE_MAX_SIZE}, got ${q.size}`);
   const sortText = q.sort && q.sort.trim() !== '' ? q.sort.trim() : '-created_at';
@@ -76,7 +83,18 @@ export function pageRuns(store: Store, q: RunPageQuery): RunPage {
   const idDesc = backwards ? !sort.descending : sort.descending;
   const seek = cursor ? afterCursor(walk, cursor, idDesc) : { sql: '1', params: [] };
 
-  const sample = choices(store, filter);
+  const memoKey = JSON.stringify([filter.sql, filter.params]);
+  let known = memo?.get(memoKey);
+  if (!known) {
+    const sampled = choices(store, filter);
+    known = { total: db.prepare(`SELECT COUNT(*) FROM runs_wide r WHERE ${filter.sql}`).pluck().get(...filter.params) as number, choices: sampled.choices, size: sampled.size };
+    // A relative time (-24h) moves with the clock: such a filter is not remembered.
+    if (memo && !/[-+]\d+[smhdw]\b/.test(q.where ?? '')) {
+      if (memo.size >= MEMO_ENTRIES) memo.delete(memo.keys().next().value as string);
+      memo.set(memoKey, known);
+    }
+  }
+  const sample = { choices: known.choices, size: known.size };
   const columns = chooseColumns(q.columns, sort.field, q.varying ? sample.choices : []);
   const select = columns.map((c) => fieldValueSql(c.field));
   const order = [...walk.map(orderTerm), `r.id ${idDesc ? 'DESC' : 'ASC'}`].join(', ');
@@ -89,7 +107,7 @@ export function pageRuns(store: Store, q: RunPageQuery): RunPage {
   if (backwards) got.reverse();
   const keyOf = (row: unknown[]): string => encodeCursor([...terms.map((_, i) => row[1 + i]), row[0]]);
   const rows = got.map((row) => Object.fromEntries(columns.map((c, i) => [c.label, row[1 + terms.length + i]])));
-  const total = db.prepare(`SELECT COUNT(*) FROM runs_wide r WHERE ${filter.sql}`).pluck().get(...filter.params) as number;
+  const total = known.total;
   const first = got[0];
   const last = got.at(-1);
   return {

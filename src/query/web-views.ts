@@ -22,15 +22,19 @@ export interface ProjectsOverview {
   last_success: { id: number; kind: string; finished_at: string; age_seconds: number } | null;
 }
 
-/** The live projects with run counts by status and last activity, and how fresh the last pass is. */
-export function readProjectsOverview(store: Store, now: Date): ProjectsOverview {
-  const db = store.sqlite;
-  const projects = db
+/** The live projects with run counts by status and last activity (starred first, then the most active). */
+export function listProjectSummaries(store: Store): ProjectRow[] {
+  return store.sqlite
     .prepare(
       `SELECT project_id, project, is_starred, runs, running, completed, failed, killed, last_activity
        FROM project_summary ORDER BY is_starred DESC, last_activity DESC, project_id`,
     )
     .all() as ProjectRow[];
+}
+
+/** The projects with their counts (given, or read) and how fresh the last pass and the last successful one are. */
+export function readProjectsOverview(store: Store, now: Date, projects: ProjectRow[] = listProjectSummaries(store)): ProjectsOverview {
+  const db = store.sqlite;
   const age = (t: string | null): number | null => (t === null ? null : Math.max(0, Math.round((now.getTime() - Date.parse(t)) / 1000)));
   const last = db.prepare(`SELECT id, kind, status, finished_at FROM sync_runs ORDER BY id DESC LIMIT 1`).get() as
     | { id: number; kind: string; status: string; finished_at: string | null }

@@ -3,6 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import type Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
+import type { RunPageMemo } from '../../query/index.js';
 import type { Store } from '../../store/index.js';
 import type { MountContext, ServeMount } from '../http.js';
 import { readAsset } from './assets.js';
@@ -39,6 +40,14 @@ export function createWebMount(): ServeMount {
     }
     return s;
   };
+  // What depends on a filter only (its count, its column choices) holds until the mirror changes.
+  const runsMemo: RunPageMemo = new Map();
+  const remembered = new Map<string, unknown>();
+  let memoVersion = -1;
+  const remember = <T>(key: string, compute: () => T): T => {
+    if (!remembered.has(key)) remembered.set(key, compute());
+    return remembered.get(key) as T;
+  };
   return {
     name: 'web',
     owns: (pathname) => OWNED.test(pathname),
@@ -62,7 +71,13 @@ export function createWebMount(): ServeMount {
       const started = performance.now();
       let view: View;
       try {
-        view = route.view({ store: storeOf(ctx.db), query: url.searchParams, now: new Date() });
+        const version = ctx.reader.version();
+        if (version !== memoVersion) {
+          runsMemo.clear();
+          remembered.clear();
+          memoVersion = version;
+        }
+        view = route.view({ store: storeOf(ctx.db), query: url.searchParams, now: new Date(), runsMemo, remember });
       } catch (err) {
         if (err instanceof ViewError) {
           answerError(res, ctx, method, route.json, err);

@@ -1,4 +1,5 @@
 // What a page of the web view produces: its HTML body and the data of its `.json` twin, from the same read.
+import type { RunPageMemo } from '../../query/index.js';
 import type { Store } from '../../store/index.js';
 import type { Layout, SafeHtml } from './html.js';
 
@@ -17,6 +18,10 @@ export interface ViewContext {
   store: Store;
   query: URLSearchParams;
   now: Date;
+  /** counts and column choices per runs filter, until the mirror changes */
+  runsMemo: RunPageMemo;
+  /** computes once per key until the mirror changes (for what depends on the mirror alone, never on the clock) */
+  remember<T>(key: string, compute: () => T): T;
 }
 
 /** A request the page cannot answer (unknown run, bad argument): shown as a page with the message, or as JSON. */

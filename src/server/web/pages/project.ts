@@ -1,7 +1,7 @@
 // The projects list (counts, the last pass's freshness) and one project: a param-vs-metric scatter (log and
 // categorical axes) and a leaderboard that says which way is better.
 import {
-  describeAge, listKeys, looksLowerIsBetter, QueryError, rankRuns, readProjectsOverview, readScatter, LEADERBOARD_STATS, type MetricStat,
+  describeAge, listKeys, listProjectSummaries, looksLowerIsBetter, QueryError, rankRuns, readProjectsOverview, readScatter, LEADERBOARD_STATS, type MetricStat,
 } from '../../../query/index.js';
 import { formatNumber, html, jsonBlock, link, SafeHtml } from '../html.js';
 import { ViewError, type View, type ViewContext } from '../view.js';
@@ -11,7 +11,7 @@ const LEADERS = 20;
 
 /** The projects page (`/`, `/projects`, `/projects.json`). */
 export function projectsView(ctx: ViewContext): View {
-  const o = readProjectsOverview(ctx.store, ctx.now);
+  const o = readProjectsOverview(ctx.store, ctx.now, ctx.remember('projects', () => listProjectSummaries(ctx.store)));
   const fresh = o.last_success
     ? html`last successful pass <strong>#${o.last_success.id}</strong> (${o.last_success.kind}) finished ${o.last_success.finished_at}, <strong id="freshness">${describeAge(o.last_success.age_seconds * 1000)} ago</strong>`
     : html`<strong id="freshness">no successful pass yet</strong>`;

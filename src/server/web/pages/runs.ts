@@ -32,7 +32,7 @@ export function runsView(ctx: ViewContext): View {
       after: q.get('after') ?? undefined,
       before: q.get('before') ?? undefined,
       now: ctx.now,
-    });
+    }, ctx.runsMemo);
   } catch (err) {
     if (!(err instanceof QueryError)) throw err;
     error = err.message;
