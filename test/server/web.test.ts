@@ -113,6 +113,15 @@ describe('the runs table', () => {
     expect(completed.total).toBe(expected);
     expect(completed.total).toBeLessThan(all.total);
     expect(completed.rows.every((r) => r['status'] === 'completed')).toBe(true);
+    // By project name (read through the view) and by id (from the table): the same runs.
+    const p = sql<{ id: number; name: string; n: number }>(
+      `SELECT p.id, p.name, COUNT(*) AS n FROM runs r JOIN projects p ON p.id = r.project_id WHERE r.removed_upstream_at IS NULL AND r.deleted_at IS NULL GROUP BY p.id ORDER BY n DESC LIMIT 1`,
+    )[0]!;
+    const byName = (await json<RunsJson>(`/runs.json?where=${encodeURIComponent(`project = '${p.name}'`)}&size=500`)).body;
+    const byId = (await json<RunsJson>(`/runs.json?project=${p.id}&size=500`)).body;
+    expect(byName.total).toBe(p.n);
+    expect(byId.total).toBe(p.n);
+    expect(byId.ids).toEqual(byName.ids);
   });
 
   it('walks key-based pages forward and back, adding up to one sorted listing, for attribute, metric and param sorts', async () => {

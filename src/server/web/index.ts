@@ -15,8 +15,6 @@ import { runsView } from './pages/runs.js';
 import { syncView } from './pages/sync.js';
 import { ViewError, type View, type ViewContext } from './view.js';
 
-export { escapeHtml } from './html.js';
-
 const OWNED = /^\/(?:$|(?:projects|runs|compare|sync)(?:\.json|\/[^]*)?$|assets\/)/;
 
 // Scripts and styles come from `serve` only; page data is in JSON blocks, never inline script.
