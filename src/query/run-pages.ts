@@ -2,7 +2,7 @@
 // id, so page 400 costs what page 1 costs (no OFFSET). A cursor holds the values of the last row's sort terms.
 import type { Store } from '../store/index.js';
 import { QueryError } from './errors.js';
-import { describeField, fieldValueSql, type Field } from './fields.js';
+import { describeField, fieldValueSql, metricColumn, type Field } from './fields.js';
 import { buildRunFilter, DEFAULT_RUN_COLUMNS, parseSort, readField } from './run-search.js';
 
 export interface RunPageQuery {
@@ -75,7 +75,7 @@ export function pageRuns(store: Store, q: RunPageQuery, memo?: RunPageMemo): Run
   const sortText = q.sort && q.sort.trim() !== '' ? q.sort.trim() : '-created_at';
   const sort = parseSort(sortText);
   const filter = buildRunFilter({ projectIds: q.projectIds, where: q.where, now: q.now });
-  const terms = sortTerms(sort.field, sort.descending);
+  const { terms, join } = sortTerms(sort.field, sort.descending);
   const backwards = q.before !== undefined && q.before !== '';
   const cursorText = backwards ? q.before : q.after;
   const cursor = cursorText ? decodeCursor(cursorText, terms.length) : null;
@@ -99,8 +99,8 @@ export function pageRuns(store: Store, q: RunPageQuery, memo?: RunPageMemo): Run
   const select = columns.map((c) => fieldValueSql(c.field));
   const order = [...walk.map(orderTerm), `r.id ${idDesc ? 'DESC' : 'ASC'}`].join(', ');
   const sql = `SELECT r.id, ${terms.map((t, i) => `${t.sql} AS k${i}`).join(', ')}${select.map((s, i) => `, ${s.sql} AS c${i}`).join('')}
-               FROM runs_wide r WHERE ${filter.sql} AND ${seek.sql} ORDER BY ${order} LIMIT ?`;
-  const params = [...terms.flatMap((t) => t.params), ...select.flatMap((s) => s.params), ...filter.params, ...seek.params, ...walk.flatMap((t) => t.params), q.size + 1];
+               FROM runs_wide r ${join.sql} WHERE ${filter.sql} AND ${seek.sql} ORDER BY ${order} LIMIT ?`;
+  const params = [...terms.flatMap((t) => t.params), ...select.flatMap((s) => s.params), ...join.params, ...filter.params, ...seek.params, ...walk.flatMap((t) => t.params), q.size + 1];
   const raw = db.prepare(sql).raw().all(...params) as unknown[][];
   const more = raw.length > q.size;
   const got = raw.slice(0, q.size);
@@ -130,18 +130,29 @@ function liveRuns(filterSql: string): string {
   return /\br\.project\b/.test(filterSql) ? 'runs_wide r' : '(SELECT * FROM runs WHERE removed_upstream_at IS NULL) r';
 }
 
+// The sort key of each run, read once: a param or a metric statistic comes from one LEFT JOIN (one lookup per
+// run; as a subquery in each term it was looked up four times per run: 0.7 s → see docs/performance.md).
 // Params and tags sort numbers (as numbers) before text, as `runs --sort` does: two terms.
-function sortTerms(field: Field, desc: boolean): Term[] {
-  const v = fieldValueSql(field);
-  if (field.kind === 'param' || field.kind === 'tag') {
-    const numeric = `(CASE WHEN (${v.sql}) GLOB '[0-9-]*' AND json_valid(${v.sql}) THEN CAST(${v.sql} AS REAL) END)`;
-    return [
-      { sql: numeric, params: [...v.params, ...v.params, ...v.params], desc, nullable: true, nullsLast: true },
-      { sql: v.sql, params: v.params, desc, nullable: true, nullsLast: true },
-    ];
+function sortTerms(field: Field, desc: boolean): { terms: Term[]; join: { sql: string; params: string[] } } {
+  const none = { sql: '', params: [] };
+  if (field.kind === 'metric') {
+    return { terms: [{ sql: `sk.${metricColumn(field.stat)}`, params: [], desc, nullable: true, nullsLast: true }], join: { sql: 'LEFT JOIN run_metrics sk ON sk.run_id = r.id AND sk.key = ?', params: [field.key] } };
   }
+  if (field.kind === 'param' || field.kind === 'tag') {
+    const v = field.kind === 'param' ? { sql: 'sk.value', params: [] as string[] } : fieldValueSql(field);
+    const join = field.kind === 'param' ? { sql: 'LEFT JOIN run_params sk ON sk.run_id = r.id AND sk.key = ?', params: [field.key] } : none;
+    const numeric = `(CASE WHEN (${v.sql}) GLOB '[0-9-]*' AND json_valid(${v.sql}) THEN CAST(${v.sql} AS REAL) END)`;
+    return {
+      terms: [
+        { sql: numeric, params: [...v.params, ...v.params, ...v.params], desc, nullable: true, nullsLast: true },
+        { sql: v.sql, params: v.params, desc, nullable: true, nullsLast: true },
+      ],
+      join,
+    };
+  }
+  const v = fieldValueSql(field);
   const nullable = !(field.kind === 'attribute' && NOT_NULL.has(field.spec.name));
-  return [{ sql: v.sql, params: v.params, desc, nullable, nullsLast: true }];
+  return { terms: [{ sql: v.sql, params: v.params, desc, nullable, nullsLast: true }], join: none };
 }
 
 function flip(t: Term): Term {
