@@ -22,3 +22,10 @@ export { checkNames, closestNames, describeUnknownName, type NameUse, type Unkno
 export { listKeys, KEY_KINDS, type KeyKind, type KeyCount } from './keys.js';
 export { searchMlflowRuns, searchMlflowExperiments, type MlflowSearch, type MlflowRunSearch, type MlflowSearchPage, type MlflowViewType } from './mlflow-search.js';
 export { mlflowStatus, mirrorStatusesOf, MLFLOW_RUN_TAG_KEYS, MLFLOW_EXPERIMENT_TAG_KEYS, type MlflowRunStatus } from './mlflow-fields.js';
+export { pageRuns, RUN_PAGE_MAX_SIZE, type RunPage, type RunPageMemo, type RunPageQuery, type ColumnChoice } from './run-pages.js';
+export {
+  readProjectsOverview, listProjectSummaries, readRunDetail, readScatter, readSyncOverview, readMetricRanges,
+  type ProjectsOverview, type ProjectRow, type RunDetail, type RunMetricSummary, type RunJournalEntry, type Scatter, type ScatterQuery,
+  type SyncOverview, type SyncPass, type CompareRange,
+} from './web-views.js';
+export type { MetricStat } from './fields.js';

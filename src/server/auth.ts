@@ -30,3 +30,28 @@ export function presentedCredential(headers: IncomingHttpHeaders): string | unde
   }
   return undefined;
 }
+
+/** The cookie a browser keeps the serve token in, after opening a page once with `?token=`. */
+export const TOKEN_COOKIE = 'modellab_serve_token';
+
+/** The token a request's cookie carries (browsers), or undefined. */
+export function cookieCredential(headers: IncomingHttpHeaders): string | undefined {
+  const cookie = headers['cookie'];
+  if (typeof cookie !== 'string') return undefined;
+  for (const part of cookie.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === TOKEN_COOKIE) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The Set-Cookie value that keeps the token: HttpOnly (no script reads it), SameSite=Strict (no other site sends it). */
+export function tokenCookie(token: string, secure: boolean): string {
+  return `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+}

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { presentedCredential, tokenMatches } from './auth.js';
+import { cookieCredential, presentedCredential, tokenCookie, tokenMatches } from './auth.js';
 import { forbidden, ServeError } from './errors.js';
 import type { MirrorReader } from './mirror-reader.js';
 import { API_PREFIX, matchRoute, type ApiResponse, type ContentSource, type WriteHandler } from './routes.js';
@@ -103,9 +103,20 @@ async function handle(opts: HttpOptions, cache: ResponseCache, req: IncomingMess
     return;
   }
   if (opts.token !== null) {
-    const presented = presentedCredential(req.headers);
+    const reading = method === 'GET' || method === 'HEAD';
+    // A browser opens a page once with ?token=: the token goes into a cookie and the URL is cleaned of it.
+    const fromQuery = url.searchParams.get('token');
+    if (reading && fromQuery !== null && tokenMatches(fromQuery, opts.token)) {
+      url.searchParams.delete('token');
+      const secure = req.headers['x-forwarded-proto'] === 'https';
+      res.writeHead(303, { ...headers(opts), location: `${url.pathname}${url.search}`, 'set-cookie': tokenCookie(opts.token, secure), 'content-length': '0' });
+      res.end();
+      return;
+    }
+    // The cookie opens reads only: a write must carry the token itself (no cross-site request can).
+    const presented = presentedCredential(req.headers) ?? (reading ? cookieCredential(req.headers) : undefined);
     if (presented === undefined || !tokenMatches(presented, opts.token)) {
-      const err = forbidden('send the serve token (MODELLAB_SERVE_TOKEN) as DD-API-KEY or Authorization: Bearer', 'DD-API-KEY');
+      const err = forbidden('send the serve token (MODELLAB_SERVE_TOKEN) as DD-API-KEY or Authorization: Bearer; in a browser, open a page once with ?token=TOKEN', 'DD-API-KEY');
       sendJson(res, opts, 403, err.toBody());
       return;
     }

@@ -6,6 +6,7 @@ import { ServeSetupError } from './errors.js';
 import { createRequestHandler, createServer, listen, type ServeMount } from './http.js';
 import { MirrorReader } from './mirror-reader.js';
 import { mlflowMount } from './mlflow/index.js';
+import { createWebMount } from './web/index.js';
 import type { ContentSource, WriteHandler } from './routes.js';
 
 export { isLoopbackHost } from './auth.js';
@@ -79,5 +80,5 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
 
 /** The surfaces `serve` answers beside the Model Lab API. */
 export function defaultMounts(): ServeMount[] {
-  return [mlflowMount()];
+  return [mlflowMount(), createWebMount()];
 }

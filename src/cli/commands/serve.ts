@@ -48,7 +48,7 @@ export function registerServeCommand(program: Command): void {
         content: content.source,
       });
       // One line on stdout for people and scripts (the port when 0 was asked).
-      console.log(`serving the Model Lab API from ${config.dbPath} on ${running.url}/api/v2/model-lab-api`);
+      console.log(`serving the Model Lab API from ${config.dbPath} on ${running.url}/api/v2/model-lab-api; the web view on ${running.url}/`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);
