@@ -16,7 +16,8 @@ export function registerStatusCommand(program: Command): void {
       const config = loadConfig(process.env, { ...(flags.db ? { db: flags.db } : {}) }, { requireKeys: false });
       const path = config.dbPath;
       if (!existsSync(path)) throw new ConfigError(`no mirror database at ${path}: run \`modellab-mirror sync\` first, or pass --db`);
-      // Loaded lazily: the publish module brings the PostgreSQL driver.
+      // Loaded here, not at start: only `status` reads the snapshot folder and the last publish.
+      const outputs = await import('../../export/index.js');
       const { readLastPublish, formatLastPublish } = await import('../../publish/index.js');
       const store = openStore(path, { readonly: true });
       try {
@@ -26,6 +27,7 @@ export function registerStatusCommand(program: Command): void {
         const running = daemon.state === 'running' ? daemon.record!.schedules : null;
         const service = readServiceStatus(
           running ? { schedule: { incremental: running.incremental, full: running.full }, snapshots: { schedule: running.snapshot, dir: config.snapshots.dir } } : config,
+          outputs,
         );
         const lastPublish = readLastPublish(store);
         if (flags.json) {
