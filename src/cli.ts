@@ -28,7 +28,7 @@ async function runProgram(): Promise<void> {
   program.hook('preSubcommand', (_program, sub) => {
     current = sub;
   });
-  registerCommands(program);
+  await registerCommands(program, args);
 
   try {
     await program.parseAsync(process.argv);

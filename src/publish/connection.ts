@@ -1,23 +1,19 @@
 // One PostgreSQL connection per publish (the advisory lock is held by a session), with times read as text
 // so nothing loses its microseconds, and every error scrubbed of the connection's password.
-import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
-import type pg from 'pg';
+import pg from 'pg';
 import { StoreError } from '../store/index.js';
 import { PublishError } from './errors.js';
 import { redactUrl, scrubSecret, type PublishTarget } from './target.js';
 
 const TIMESTAMPTZ_OID = 1184;
-const require = createRequire(import.meta.url);
 
 /** Connects to the target database; a failure names the server without the password and says what to check. */
 export async function connectTarget(target: PublishTarget, purpose: string): Promise<pg.Client> {
-  // Required here, not at start: `status` reads the last publish through this module without connecting.
-  const { Client, types } = require('pg') as typeof pg;
-  const client = new Client({
+  const client = new pg.Client({
     connectionString: target.url,
     application_name: `modellab-mirror ${purpose} (pid ${process.pid} on ${hostname()})`.slice(0, 63),
-    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === TIMESTAMPTZ_OID ? (v: string) => v : types.getTypeParser(oid, format))) as typeof types.getTypeParser },
+    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === TIMESTAMPTZ_OID ? (v: string) => v : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
   });
   // A connection that drops between queries reports here; the running query rejects with the same error.
   client.on('error', () => undefined);

@@ -1,10 +1,10 @@
 // Rows from the mirror into PostgreSQL with COPY … FROM STDIN (text format), streamed: a table of any size
 // costs the memory of one buffer, and the producer waits whenever PostgreSQL is behind.
 import { once } from 'node:events';
-import { createRequire } from 'node:module';
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
-import type * as PgCopyStreams from 'pg-copy-streams';
+import { from as copyFrom } from 'pg-copy-streams';
+import { fullCollector } from '../export/index.js';
 import { ident, type ColumnSpec, type PgType } from './tables.js';
 
 // Bytes gathered before a write: large enough that per-write overhead vanishes, small enough to stay flat.
@@ -12,7 +12,6 @@ const CHUNK_CHARS = 256 * 1024;
 // Rows between full collections: one collection (a few ms) per 250,000 rows keeps RSS flat at any mirror size.
 const ROWS_PER_COLLECTION = 250_000;
 let collect: (() => void) | null = null;
-const require = createRequire(import.meta.url);
 
 type Encoder = (value: unknown) => string;
 
@@ -35,9 +34,6 @@ function encoderFor(type: PgType): Encoder {
 
 /** Streams rows (arrays in `columns` order) into `schema.table`; returns how many were sent. */
 export async function copyRows(client: pg.ClientBase, schema: string, table: string, columns: ColumnSpec[], rows: Iterable<unknown[]>): Promise<number> {
-  // Loaded here, not at start: `status` reads the last publish through this folder without copying anything.
-  const { from: copyFrom } = require('pg-copy-streams') as typeof PgCopyStreams;
-  const { fullCollector } = await import('../export/index.js');
   const encoders = columns.map((c) => encoderFor(c.type));
   const width = encoders.length;
   const stream = client.query(copyFrom(`COPY ${ident(schema)}.${ident(table)} (${columns.map((c) => ident(c.name)).join(', ')}) FROM STDIN`));

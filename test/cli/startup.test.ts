@@ -65,14 +65,17 @@ describe('startup: each command loads what it needs when it runs', () => {
       ['query', (d) => ['query', '--db', d, '--json', 'SELECT COUNT(*) AS n FROM runs'], (out) => expect((JSON.parse(out) as { rows: Array<{ n: number }> }).rows[0]!.n).toBeGreaterThan(0)],
     ];
     it.each(answers)('%s', async (_name, args, check) => {
-      const r = await loadedBy(args(db()));
+      const argv = args(db());
+      const r = await loadedBy(argv);
       expect(r.code).toBe(0);
       check(r.stdout);
+      // Only the command run is registered: no other command's file is loaded.
+      expect(commandFiles(r.modules)).toEqual([`${argv[0]}.js`, 'reading.js'].sort());
       expect(packages(r.modules).filter((p) => NOT_OFFLINE_PACKAGES.includes(p))).toEqual([]);
       expect(distFolders(r.modules).filter((f) => NOT_OFFLINE_FOLDERS.includes(f))).toEqual([]);
     });
 
-    it('status reads the snapshot folder and the last publish, but loads neither the scheduler, node-cron, the sync engine, the API client nor PostgreSQL', async () => {
+    it('status reads the snapshot folder, but loads neither the scheduler, node-cron, the sync engine, the API client, publish nor PostgreSQL', async () => {
       const r = await loadedBy(['status', '--db', db(), '--json']);
       expect(r.code).toBe(0);
       const status = JSON.parse(r.stdout) as { counts: { runs: number }; service: { schedules: Array<{ job: string; next: string | null }>; last_snapshot: unknown } };
@@ -81,7 +84,8 @@ describe('startup: each command loads what it needs when it runs', () => {
       expect(Date.parse(status.service.schedules[0]!.next ?? '')).toBeGreaterThan(Date.now());
       expect(status.service.last_snapshot).toBeNull();
       expect(packages(r.modules).filter((p) => NOT_OFFLINE_PACKAGES.includes(p))).toEqual([]);
-      expect(distFolders(r.modules).filter((f) => NOT_OFFLINE_FOLDERS.includes(f) && f !== 'export' && f !== 'publish')).toEqual([]);
+      expect(distFolders(r.modules).filter((f) => NOT_OFFLINE_FOLDERS.includes(f) && f !== 'export')).toEqual([]);
+      expect(commandFiles(r.modules)).toEqual(['status.js']);
     });
   });
 });
@@ -94,4 +98,9 @@ const NOT_OFFLINE_FOLDERS = ['api', 'sync', 'scheduler', 'export', 'publish', 'e
 // The top-level entries of dist/ a process loaded (folders, or files such as context.js).
 function distFolders(modules: string[]): string[] {
   return [...new Set(modules.map((m) => /\/dist\/([^/]+)/.exec(m)?.[1]).filter((f): f is string => f !== undefined))].sort();
+}
+
+// The files of dist/cli/commands/ a process loaded.
+function commandFiles(modules: string[]): string[] {
+  return [...new Set(modules.map((m) => /\/dist\/cli\/commands\/([^/]+)$/.exec(m)?.[1]).filter((f): f is string => f !== undefined))].sort();
 }
