@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // argv → config → context → command → exit code.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type * as Commander from 'commander';
 
 // src/cli.ts and dist/cli.js both sit one level below the package root.
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -14,7 +16,8 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
 }
 
 async function runProgram(): Promise<void> {
-  const { Command, CommanderError } = await import('commander');
+  // Required, not imported: commander is CommonJS, and its ESM wrapper costs about as much again to load.
+  const { Command, CommanderError } = createRequire(import.meta.url)('commander') as typeof Commander;
   const { exitCodeFor, formatError, formatUsageError } = await import('./cli/errors.js');
   const { registerCommands } = await import('./cli/index.js');
   const program = new Command('modellab-mirror')
@@ -28,7 +31,7 @@ async function runProgram(): Promise<void> {
   program.hook('preSubcommand', (_program, sub) => {
     current = sub;
   });
-  registerCommands(program);
+  await registerCommands(program, args);
 
   try {
     await program.parseAsync(process.argv);

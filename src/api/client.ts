@@ -26,7 +26,7 @@ import { ACCEPT_BY_BODY, ENDPOINT_NAMES, ROUTES, buildPath, joinPairs } from './
 import type { PathParams, QueryParams } from './routes.js';
 import type * as Schemas from './schemas.js';
 import type { JsonEndpoint, RESPONSE_SCHEMAS } from './schemas.js';
-import { resolveBaseUrl } from './sites.js';
+import { resolveBaseUrl } from '../model-lab/index.js';
 import { StatsRecorder } from './stats.js';
 import { Transport } from './transport.js';
 import type { RawResponse } from './transport.js';

@@ -2,8 +2,7 @@
 export * from './types.js';
 export { createClient, CLIENT_DEFAULTS } from './client.js';
 export type { ClientOptions } from './client.js';
-export { resolveBaseUrl, KNOWN_SITES, DEFAULT_SITE } from './sites.js';
-export type { KnownSite, BaseUrlInput } from './sites.js';
+export { resolveBaseUrl, KNOWN_SITES, DEFAULT_SITE, type KnownSite, type BaseUrlInput } from '../model-lab/index.js';
 export {
   ApiError,
   AuthError,

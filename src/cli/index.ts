@@ -1,49 +1,40 @@
 import type { Command } from 'commander';
-import { registerDaemonCommand } from './commands/daemon.js';
-import { registerDemoCommand } from './commands/demo.js';
-import { registerEmulatorCommand } from './commands/emulator.js';
-import { registerExportCommand } from './commands/export.js';
-import { registerSnapshotCommand } from './commands/snapshot.js';
-import { registerStatusCommand } from './commands/status.js';
-import { registerQueryCommand } from './commands/query.js';
-import { registerRunsCommand } from './commands/runs.js';
-import { registerTopCommand } from './commands/top.js';
-import { registerCompareCommand } from './commands/compare.js';
-import { registerChangesCommand } from './commands/changes.js';
-import { registerDiffCommand } from './commands/diff.js';
-import { registerTreeCommand } from './commands/tree.js';
-import { registerHealthCommand } from './commands/health.js';
-import { registerSyncCommand } from './commands/sync.js';
-import { registerVerifyCommand } from './commands/verify.js';
-import { registerKeysCommand } from './commands/keys.js';
-import { registerPublishCommand } from './commands/publish.js';
-import { registerServeCommand } from './commands/serve.js';
-import { registerWriteCommands } from './commands/writes.js';
-import { registerOutboxCommand } from './commands/outbox.js';
-import { registerArtifactCommand } from './commands/artifact.js';
 
-/** Adds every command to the program. */
-export function registerCommands(program: Command): void {
-  registerSyncCommand(program);
-  registerEmulatorCommand(program);
-  registerDemoCommand(program);
-  registerDaemonCommand(program);
-  registerStatusCommand(program);
-  registerSnapshotCommand(program);
-  registerVerifyCommand(program);
-  registerExportCommand(program);
-  registerQueryCommand(program);
-  registerRunsCommand(program);
-  registerTopCommand(program);
-  registerCompareCommand(program);
-  registerChangesCommand(program);
-  registerDiffCommand(program);
-  registerTreeCommand(program);
-  registerHealthCommand(program);
-  registerKeysCommand(program);
-  registerPublishCommand(program);
-  registerServeCommand(program);
-  registerWriteCommands(program);
-  registerOutboxCommand(program);
-  registerArtifactCommand(program);
+type Register = (program: Command) => void;
+
+// Every command's registration, loaded on demand, in the order help lists them: the command names each adds,
+// and its loader.
+const COMMANDS: ReadonlyArray<readonly [names: readonly string[], load: () => Promise<Register>]> = [
+  [['sync'], async () => (await import('./commands/sync.js')).registerSyncCommand],
+  [['emulator'], async () => (await import('./commands/emulator.js')).registerEmulatorCommand],
+  [['demo'], async () => (await import('./commands/demo.js')).registerDemoCommand],
+  [['daemon'], async () => (await import('./commands/daemon.js')).registerDaemonCommand],
+  [['status'], async () => (await import('./commands/status.js')).registerStatusCommand],
+  [['snapshot'], async () => (await import('./commands/snapshot.js')).registerSnapshotCommand],
+  [['verify'], async () => (await import('./commands/verify.js')).registerVerifyCommand],
+  [['export'], async () => (await import('./commands/export.js')).registerExportCommand],
+  [['query'], async () => (await import('./commands/query.js')).registerQueryCommand],
+  [['runs'], async () => (await import('./commands/runs.js')).registerRunsCommand],
+  [['top'], async () => (await import('./commands/top.js')).registerTopCommand],
+  [['compare'], async () => (await import('./commands/compare.js')).registerCompareCommand],
+  [['changes'], async () => (await import('./commands/changes.js')).registerChangesCommand],
+  [['diff'], async () => (await import('./commands/diff.js')).registerDiffCommand],
+  [['tree'], async () => (await import('./commands/tree.js')).registerTreeCommand],
+  [['health'], async () => (await import('./commands/health.js')).registerHealthCommand],
+  [['keys'], async () => (await import('./commands/keys.js')).registerKeysCommand],
+  [['publish'], async () => (await import('./commands/publish.js')).registerPublishCommand],
+  [['serve'], async () => (await import('./commands/serve.js')).registerServeCommand],
+  [['star', 'unstar', 'pin', 'unpin', 'delete-run'], async () => (await import('./commands/writes.js')).registerWriteCommands],
+  [['outbox'], async () => (await import('./commands/outbox.js')).registerOutboxCommand],
+  [['artifact'], async () => (await import('./commands/artifact.js')).registerArtifactCommand],
+];
+
+/**
+ * Adds the commands to the program: only the one named first on the command line when there is one (its start
+ * then loads no other command's code), every one otherwise (help, `help <command>`, an unknown command).
+ */
+export async function registerCommands(program: Command, args: readonly string[] = []): Promise<void> {
+  const named = COMMANDS.find(([names]) => names.includes(args[0] ?? ''));
+  const registers = await Promise.all((named ? [named] : COMMANDS).map(([, load]) => load()));
+  for (const register of registers) register(program);
 }

@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import cron from 'node-cron';
-import { resolveBaseUrl } from '../api/index.js';
-import { ARTIFACT_POLICIES, DEFAULT_SYNC_OPTIONS, type ArtifactPolicy, type SyncOptions } from '../sync/index.js';
-import { EXPORT_FORMATS, type ExportFormat } from '../export/index.js';
+import { describeCronProblem } from '../cron/index.js';
+import { resolveBaseUrl } from '../model-lab/index.js';
+import { EXPORT_FORMATS, type ExportFormat } from './export-formats.js';
+import { ARTIFACT_POLICIES, DEFAULT_SYNC_OPTIONS, type ArtifactPolicy, type SyncOptions } from './sync-options.js';
 import { ConfigError } from './errors.js';
 import { Secret } from './secret.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const DEFAULT_INCREMENTAL_SCHEDULE = '*/15 * * * *';
+const DEFAULT_FULL_SCHEDULE = '0 3 * * *';
 
 /** Everything the API client needs, validated. */
 export interface ApiConfig {
@@ -125,8 +127,8 @@ export function loadConfig(env: Env, flags: ConfigFlags = {}, options: { require
     },
     dbPath,
     schedule: {
-      incremental: readCron(flags.schedule ? '--schedule' : 'MODELLAB_SYNC_SCHEDULE', flags.schedule ?? env['MODELLAB_SYNC_SCHEDULE'] ?? '*/15 * * * *'),
-      full: readCron(flags.fullSchedule ? '--full-schedule' : 'MODELLAB_FULL_SCHEDULE', flags.fullSchedule ?? env['MODELLAB_FULL_SCHEDULE'] ?? '0 3 * * *'),
+      incremental: readCron(flags.schedule ? '--schedule' : 'MODELLAB_SYNC_SCHEDULE', flags.schedule ?? env['MODELLAB_SYNC_SCHEDULE'] ?? DEFAULT_INCREMENTAL_SCHEDULE),
+      full: readCron(flags.fullSchedule ? '--full-schedule' : 'MODELLAB_FULL_SCHEDULE', flags.fullSchedule ?? env['MODELLAB_FULL_SCHEDULE'] ?? DEFAULT_FULL_SCHEDULE),
       runAtStart: true,
     },
     daemon: {
@@ -305,9 +307,10 @@ function readRateLimit([source, raw]: [string, string | undefined]): ApiConfig['
 }
 
 function readCron(source: string, expression: string): string {
-  const result = cron.validateDetailed(expression);
-  if (!result.valid) {
-    const why = result.errors.map((e) => e.message).join('; ');
+  // The built-in schedules are known to be valid: checking them would load node-cron for every command.
+  if (expression === DEFAULT_INCREMENTAL_SCHEDULE || expression === DEFAULT_FULL_SCHEDULE) return expression;
+  const why = describeCronProblem(expression);
+  if (why !== null) {
     throw new ConfigError(`${source}: expected a cron expression such as "*/15 * * * *", got "${expression}"${why ? ` (${why})` : ''}`);
   }
   return expression;

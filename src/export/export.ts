@@ -2,6 +2,7 @@
 // written into a private temporary folder that is renamed into place only when every file is complete.
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { ExportFormat } from '../config/index.js';
 import { DISK_FULL_ADVICE, diskFullCode, openStore } from '../store/index.js';
 import { ExportError } from './errors.js';
 import { fsyncPath, removeStalePartials } from './files.js';
@@ -11,8 +12,6 @@ import { createParquetWriter, loadParquetWriter } from './parquet-writer.js';
 import { createCsvWriter, createNdjsonWriter, type TableWriter } from './table-writer.js';
 import { describeExportTables, type Row, type RunFilter, type TableSource } from './tables.js';
 
-export type ExportFormat = 'csv' | 'ndjson' | 'parquet';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'ndjson', 'parquet'];
 export const EXPORT_MANIFEST_FORMAT = 'modellab-mirror-export/1';
 
 export interface ExportOptions {

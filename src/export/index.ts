@@ -4,9 +4,10 @@ export { takeSnapshot, type SnapshotOptions, type SnapshotResult } from './snaps
 export { verifySnapshot, type VerifyCheck, type VerifyResult } from './verify.js';
 export { applyRetention, selectRetained, type RetentionPolicy, type RetentionResult } from './retention.js';
 export {
-  exportMirror, EXPORT_FORMATS,
-  type ExportFormat, type ExportOptions, type ExportResult, type ExportManifest, type ExportedFile,
+  exportMirror,
+  type ExportOptions, type ExportResult, type ExportManifest, type ExportedFile,
 } from './export.js';
+export { EXPORT_FORMATS, type ExportFormat } from '../config/index.js';
 export { findLatestSnapshot, findLatestExport, type LatestSnapshot, type LatestExport } from './latest.js';
 export type { SnapshotManifest } from './manifest.js';
 export type { RunFilter } from './tables.js';

@@ -3,4 +3,4 @@ export { publishMirror, type PublishOptions, type PublishResult } from './publis
 export { describeDifferences, type TableComparison } from './verify.js';
 export { PublishError, type PublishErrorCode } from './errors.js';
 export { redactUrl, type PublishTarget } from './target.js';
-export { recordLastPublish, readLastPublish, formatLastPublish, type LastPublish } from './last-publish.js';
+export { recordLastPublish, readLastPublish, type LastPublish } from '../store/index.js';

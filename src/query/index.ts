@@ -3,7 +3,7 @@ export {
   runsByStatusPerProject, topRunsByMetric, summarizeChanges, listChanges, readSamePassUpdates,
   type StatusCount, type RankedRun, type ChangeSummary, type ChangeRow,
 } from './reports.js';
-export { readMirrorStatus, readServiceStatus, readDaemonStatus, type MirrorStatus, type ServiceStatus, type DaemonStatus } from './status.js';
+export { readMirrorStatus, readServiceStatus, readDaemonStatus, type MirrorStatus, type ServiceStatus, type DaemonStatus, type OutputFinders } from './status.js';
 export { QueryError, type QueryErrorCode } from './errors.js';
 export { compileWhere, type CompiledWhere } from './where-compiler.js';
 export { readMirrorAge, describeMirrorAge, staleWarning, type MirrorAge } from './mirror-age.js';

@@ -1,7 +1,7 @@
-import { findLatestExport, findLatestSnapshot, type LatestExport, type LatestSnapshot } from '../export/index.js';
 import { hostname } from 'node:os';
-import { DAEMON_HEARTBEAT_MS, DAEMON_STATE_KEY, nextRuns, type DaemonRecord } from '../scheduler/index.js';
-import { countLiveRuns, isPidAlive, readState, type Store } from '../store/index.js';
+import { nextRuns } from '../cron/index.js';
+import type { LatestExport, LatestSnapshot } from '../export/index.js';
+import { countLiveRuns, DAEMON_HEARTBEAT_MS, isPidAlive, readDaemonRecord, readState, type DaemonRecord, type Store } from '../store/index.js';
 
 export interface MirrorStatus {
   path: string;
@@ -93,8 +93,17 @@ export interface ServiceStatus {
   last_export: LatestExport | null;
 }
 
+/** How to find the newest snapshot and export in a folder: src/export's finders, passed in so that loading query does not load the exporters. */
+export interface OutputFinders {
+  findLatestSnapshot(dir: string): LatestSnapshot | null;
+  findLatestExport(dir: string): LatestExport | null;
+}
+
 /** Reads the service status from configuration and the snapshot folder (no database, no API). */
-export function readServiceStatus(input: { schedule: { incremental: string; full: string }; snapshots: { schedule: string; dir: string } }): ServiceStatus {
+export function readServiceStatus(
+  input: { schedule: { incremental: string; full: string }; snapshots: { schedule: string; dir: string } },
+  finders: OutputFinders,
+): ServiceStatus {
   const next = (expression: string): string | null => nextRuns(expression, 1)[0]?.toISOString() ?? null;
   const snapshotSchedule = input.snapshots.schedule;
   return {
@@ -109,8 +118,8 @@ export function readServiceStatus(input: { schedule: { incremental: string; full
       },
     ],
     snapshot_dir: input.snapshots.dir,
-    last_snapshot: findLatestSnapshot(input.snapshots.dir),
-    last_export: findLatestExport(input.snapshots.dir),
+    last_snapshot: finders.findLatestSnapshot(input.snapshots.dir),
+    last_export: finders.findLatestExport(input.snapshots.dir),
   };
 }
 
@@ -129,7 +138,7 @@ const HEARTBEAT_STALE_MS = 3 * DAEMON_HEARTBEAT_MS + 5_000;
 
 /** Reads the daemon's record: is one running, and with which schedules. */
 export function readDaemonStatus(store: Store, now: Date): DaemonStatus {
-  const record = readState<DaemonRecord>(store, DAEMON_STATE_KEY) ?? null;
+  const record = readDaemonRecord(store);
   if (!record) return { state: 'never', record: null, heartbeat_age_seconds: null };
   const ageMs = now.getTime() - Date.parse(record.heartbeat_at);
   const age = Number.isNaN(ageMs) ? null : Math.max(0, Math.round(ageMs / 1000));

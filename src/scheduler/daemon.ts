@@ -1,11 +1,11 @@
-import cron, { type ScheduledTask } from 'node-cron';
+import type { ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import { AuthError, type ModelLabClient } from '../api/index.js';
-import { openStore, type Store } from '../store/index.js';
+import { DAEMON_HEARTBEAT_MS, openStore, recordDaemon, type Store } from '../store/index.js';
 import { runSync, type SyncOptions } from '../sync/index.js';
 import { withOutbox } from '../outbox/index.js';
 import { backoffDelay } from './backoff.js';
-import { longestIntervalMs } from './cron.js';
+import { loadNodeCron, longestIntervalMs } from '../cron/index.js';
 import { assessHealth, type HealthReport, type LastSuccess } from './health.js';
 import { startHttpServer, type RunningHttpServer } from './http.js';
 import { collectMetrics, countOutboxStates, countRows, findLatestOutputs, readPassTotals, type LatestOutputs, type PassTotals, type RowCounts } from './metrics.js';
@@ -13,7 +13,6 @@ import { EXPOSITION_CONTENT_TYPE, formatExposition } from './prometheus.js';
 import { runSnapshotJob, type CliCommand } from './snapshot-job.js';
 import { PublishJobState, runPublishJob, type PublishSettings } from './publish-job.js';
 import { DaemonState } from './state.js';
-import { DAEMON_HEARTBEAT_MS, recordDaemon } from './liveness.js';
 
 /** When the daemon syncs. */
 export interface Schedule {
@@ -301,6 +300,7 @@ export async function runDaemon(deps: DaemonDeps, config: DaemonConfig, signal: 
     httpUrl = http.url;
     deps.onListening?.(http.url);
   }
+  const cron = loadNodeCron();
   cron.setLogger({
     info: (m) => log.debug({ source: 'node-cron' }, m),
     warn: (m) => log.warn({ source: 'node-cron' }, m),

@@ -16,6 +16,8 @@ export {
   type ArtifactSelection, type ArtifactCandidate,
 } from './sync-queries.js';
 export { markDemoMirror, isDemoMirror } from './demo-mark.js';
+export { recordLastPublish, readLastPublish, type LastPublish } from './last-publish.js';
+export { recordDaemon, readDaemonRecord, DAEMON_HEARTBEAT_MS, type DaemonRecord } from './daemon-record.js';
 export { projectListingHoldsRunFiles, runFolderInProject, selectProjectFilesUnder, type ProjectFileRow } from './run-files-in-project.js';
 export { deferSecondaryIndexes, restoreDeferredIndexes } from './deferred-indexes.js';
 export { storedRunFlattener, type StoredRunRow } from './stored-run.js';

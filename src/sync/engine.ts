@@ -8,7 +8,7 @@ import {
 import { syncProjectArtifacts, syncRunArtifacts } from './artifacts.js';
 import { catchUpFullPass } from './catch-up.js';
 import { resolveRunsWithoutProject } from './dangling.js';
-import type { SyncOptions } from './options.js';
+import type { SyncOptions } from '../config/index.js';
 import { CHECKPOINT_KEY, PassContext, scopedKey, WATERMARK_KEY, type Checkpoint, type PhaseCost } from './pass-context.js';
 import { syncAllParents, syncNewParents, unlinkChildrenOfRemovedRuns } from './parents.js';
 import { syncPins } from './pins.js';

@@ -3,7 +3,7 @@ import type { ModelLabClient } from '../api/index.js';
 import { listLiveProjectIds, MirrorWriter, recordSyncProgress, writeState, type Store, type SyncCounters, type SyncWarning, type WriteContext } from '../store/index.js';
 import type { SkippedRecord } from './paged-walk.js';
 import type { ProgressSink, SyncPhase } from './progress.js';
-import type { SyncOptions } from './options.js';
+import type { SyncOptions } from '../config/index.js';
 
 /** Where an interrupted full pass resumes; committed with every page. */
 export interface Checkpoint {

@@ -54,8 +54,11 @@ function run(argv: string[], env: Record<string, string>, timeoutMs = 60_000): P
 // against the CLI, and running their commands as plain processes.
 describe('docker-compose.yml and Dockerfile', () => {
   const program = new Command();
-  registerCommands(program);
-  const commands = new Map(program.commands.map((c) => [c.name(), c]));
+  const commands = new Map<string, Command>();
+  beforeAll(async () => {
+    await registerCommands(program);
+    for (const c of program.commands) commands.set(c.name(), c);
+  });
 
   it('every service runs a real command with options that command accepts', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['emulator', 'mirror', 'mirror-emulated', 'mirror-postgres', 'postgres', 'serve', 'serve-emulated']);

@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { loadConfig, type Config, type ConfigFlags } from '../../config/index.js';
-import { createContext, type Context } from '../../context.js';
+import type { Context } from '../../context.js';
 import { createConfiguredLogger } from '../../logger.js';
 import type { ContentSink } from '../../content/index.js';
-import { runDaemon } from '../../scheduler/index.js';
-import { SyncInterruptedError } from '../../sync/index.js';
 
 /** Adds `daemon`: incremental passes on a schedule, a full reconcile nightly, snapshots, /healthz and /metrics, until SIGTERM. */
 export function registerDaemonCommand(program: Command): void {
@@ -21,6 +19,10 @@ export function registerDaemonCommand(program: Command): void {
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
     .action(async (flags: ConfigFlags) => {
       const config = loadConfig(process.env, flags);
+      // Loaded here, not at start: the other commands need neither the scheduler nor the API client.
+      const { createContext } = await import('../../context.js');
+      const { runDaemon } = await import('../../scheduler/index.js');
+      const { SyncInterruptedError } = await import('../../sync/index.js');
       const log = createConfiguredLogger(config);
       const ctx = createContext(config, log);
       const abort = new AbortController();

@@ -2,14 +2,14 @@ import { rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { createClient } from '../../api/index.js';
+import type { ModelLabClient } from '../../api/index.js';
 import type { World } from '../../emulator/index.js';
 import { listChanges, readSamePassUpdates, runsByStatusPerProject, summarizeChanges, topRunsByMetric } from '../../query/index.js';
 import { createProgressBar } from '../../render/progress.js';
 import { formatTable } from '../../render/table.js';
 import { isDemoMirror, markDemoMirror, openStore, StoreError, type Store } from '../../store/index.js';
-import { ConfigError } from '../../config/index.js';
-import { DEFAULT_SYNC_OPTIONS, runSync, type SyncResult } from '../../sync/index.js';
+import { ConfigError, DEFAULT_SYNC_OPTIONS } from '../../config/index.js';
+import type { SyncResult } from '../../sync/index.js';
 import { summarize } from './sync.js';
 import { createLogger } from '../../logger.js';
 
@@ -43,6 +43,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
   clearDemoDb(flags.db);
   // Loaded here, not at start: only the demo (and the emulator command) pays for the emulator.
   const { startEmulator } = await import('../../emulator/index.js');
+  const { createClient } = await import('../../api/index.js');
   // A recent, consistent history: it ends now and only runs of the last day are still in progress, so that
   // health, durations and changes read as they would in a live lab.
   const emulator = await startEmulator({ port: 0, seed: 2026, runs, projects, timeline: { endMs: Date.now(), activeWithinMs: 24 * 3600_000 } });
@@ -120,7 +121,8 @@ function readCount(flag: string, raw: string, min: number): number {
   return n;
 }
 
-async function syncWithProgress(store: Store, client: ReturnType<typeof createClient>, log: Logger): Promise<SyncResult> {
+async function syncWithProgress(store: Store, client: ModelLabClient, log: Logger): Promise<SyncResult> {
+  const { runSync } = await import('../../sync/index.js');
   const progress = process.stderr.isTTY ? createProgressBar() : undefined;
   try {
     return await runSync({ store, client, log, ...(progress ? { progress } : {}) }, DEFAULT_SYNC_OPTIONS);

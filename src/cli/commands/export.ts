@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, type ConfigFlags } from '../../config/index.js';
-import { exportMirror } from '../../export/index.js';
 import { createConfiguredLogger } from '../../logger.js';
 import { compileWhere } from '../../query/index.js';
 
@@ -32,6 +31,7 @@ export function registerExportCommand(program: Command): void {
       const now = new Date();
       // A bad expression throws a QueryError (exit 2, with a caret under the offending token).
       const filter = flags.where !== undefined ? { ...compileWhere(flags.where, { now }), expression: flags.where } : undefined;
+      const { exportMirror } = await import('../../export/index.js');
       const abort = new AbortController();
       const stop = (signal: NodeJS.Signals): void => abort.abort(new Error(`interrupted by ${signal}`));
       process.once('SIGINT', stop);

@@ -1,5 +1,5 @@
 // `sync --project` takes names as the offline commands do: the mirror's projects first, then the API's list.
-import { nextPageNumber, pageWalkLimit, type ModelLabClient } from '../../api/index.js';
+import type { ModelLabClient } from '../../api/index.js';
 import { ConfigError } from '../../config/index.js';
 import type { Store } from '../../store/index.js';
 
@@ -25,6 +25,8 @@ export async function resolveProjectNames(store: Store, client: ModelLabClient, 
 
 // The API's text filter narrows the list; the name must still match exactly (case-insensitively as a fallback).
 async function findUpstream(client: ModelLabClient, name: string): Promise<number[]> {
+  // Loaded here, not at start: this file is registered with `sync`, which every command's start loads.
+  const { nextPageNumber, pageWalkLimit } = await import('../../api/index.js');
   const found: Array<{ id: number; name: string }> = [];
   let number: number | undefined;
   for (let pagesRead = 1; ; pagesRead++) {

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, type ConfigFlags } from '../../config/index.js';
-import { applyRetention, exportMirror, takeSnapshot } from '../../export/index.js';
 import { createConfiguredLogger } from '../../logger.js';
 
 /** Adds `snapshot`: a consistent copy of the mirror with its manifest, optional exports from it, then retention. */
@@ -22,6 +21,7 @@ export function registerSnapshotCommand(program: Command): void {
       if (!existsSync(config.dbPath)) throw new ConfigError(`no mirror database at ${config.dbPath}: run \`modellab-mirror sync\` first, or pass --db`);
       const { dir, keepDaily, keepWeekly } = config.snapshots;
       const formats = flags.export !== undefined ? config.snapshots.formats : [];
+      const { applyRetention, exportMirror, takeSnapshot } = await import('../../export/index.js');
       // As `export`: a signal stops the work between steps, removes its temporary files and ends with one line.
       const abort = new AbortController();
       const stop = (signal: NodeJS.Signals): void => abort.abort(new Error(`interrupted by ${signal}`));

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/index.js';
 import { describeAge, readDaemonStatus, readMirrorStatus, readServiceStatus, type DaemonStatus } from '../../query/index.js';
 import { formatTable } from '../../render/table.js';
-import { openStore } from '../../store/index.js';
+import { openStore, readLastPublish, type LastPublish } from '../../store/index.js';
 
 /** Adds `status`: how current the mirror is, read from the database only (no keys, no API calls). */
 export function registerStatusCommand(program: Command): void {
@@ -16,8 +16,8 @@ export function registerStatusCommand(program: Command): void {
       const config = loadConfig(process.env, { ...(flags.db ? { db: flags.db } : {}) }, { requireKeys: false });
       const path = config.dbPath;
       if (!existsSync(path)) throw new ConfigError(`no mirror database at ${path}: run \`modellab-mirror sync\` first, or pass --db`);
-      // Loaded lazily: the publish module brings the PostgreSQL driver.
-      const { readLastPublish, formatLastPublish } = await import('../../publish/index.js');
+      // Loaded here, not at start: only `status` reads the snapshot folder.
+      const outputs = await import('../../export/index.js');
       const store = openStore(path, { readonly: true });
       try {
         const s = readMirrorStatus(store);
@@ -26,6 +26,7 @@ export function registerStatusCommand(program: Command): void {
         const running = daemon.state === 'running' ? daemon.record!.schedules : null;
         const service = readServiceStatus(
           running ? { schedule: { incremental: running.incremental, full: running.full }, snapshots: { schedule: running.snapshot, dir: config.snapshots.dir } } : config,
+          outputs,
         );
         const lastPublish = readLastPublish(store);
         if (flags.json) {
@@ -72,4 +73,10 @@ function describeDaemon(d: DaemonStatus): string {
     default:
       return `daemon: not running (${where} sent no heartbeat since ${r.heartbeat_at}: killed or hung)`;
   }
+}
+
+/** The `status` line of the last publish. */
+function formatLastPublish(p: LastPublish): string {
+  const what = p.status === 'succeeded' ? `${p.mode}, ${p.runs} runs, journal up to #${p.change_id}, ${p.duration_ms} ms${p.verified === null ? '' : p.verified ? ', verified' : ', verify FAILED'}` : `error: ${p.error ?? 'no message'}`;
+  return `last publish: ${p.status} at ${p.finished_at} to ${p.target} schema ${p.schema} (${what})`;
 }

@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
 import { loadConfig, type ConfigFlags } from '../../config/index.js';
-import { createContext } from '../../context.js';
 import { createLogger } from '../../logger.js';
 import { createProgressBar } from '../../render/progress.js';
-import { describeAge } from '../../query/index.js';
-import { runSync, SyncInterruptedError, type SyncResult } from '../../sync/index.js';
+import { describeAge, readSamePassUpdates } from '../../query/index.js';
+import type { SyncResult } from '../../sync/index.js';
 import { resolveProjectNames, splitProjectSpecs } from './project-names.js';
-import { withOutbox } from '../../outbox/index.js';
 
 /** Adds `sync [--full] [--project ID…]`. */
 export function registerSyncCommand(program: Command): void {
@@ -27,6 +25,10 @@ export function registerSyncCommand(program: Command): void {
     .action(async (flags: ConfigFlags & { json?: boolean }) => {
       const projects = splitProjectSpecs(flags.project ?? []);
       const config = loadConfig(process.env, { ...flags, project: projects.ids });
+      // Loaded here, not at start: offline commands need neither the sync engine nor the API client.
+      const { createContext } = await import('../../context.js');
+      const { runSync, SyncInterruptedError } = await import('../../sync/index.js');
+      const { withOutbox } = await import('../../outbox/index.js');
       const tty = process.stderr.isTTY === true;
       // On a terminal the progress bar speaks; logs below warn would tear it.
       const log = createLogger(tty && !flags.logLevel ? 'warn' : config.logLevel);
@@ -45,7 +47,6 @@ export function registerSyncCommand(program: Command): void {
         );
         progress?.stop();
         const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-        const { readSamePassUpdates } = await import('../../query/index.js');
         console.log(flags.json ? JSON.stringify({ ...result, maxRssMb }) : summarize(result, readSamePassUpdates(ctx.store, result.syncId)));
         const warning = describeWarnings(result);
         if (warning) console.error(warning);

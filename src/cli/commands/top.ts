@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { checkNames, chooseDirection, QueryError, rankRuns, resolveProjects, LEADERBOARD_STATS } from '../../query/index.js';
 import { projectRow } from '../../render/index.js';
 import { addReadOptions, readCount, runReadCommand, type ReadFlags } from './reading.js';
@@ -27,9 +27,10 @@ function namedByStat(result: ReturnType<typeof rankRuns>, stat: string): ReturnT
 
 /** Adds `top`: a leaderboard of runs by a metric statistic. */
 export function registerTopCommand(program: Command): void {
+  // Its Option is made by the command, not imported: commander is required once, by src/cli.ts.
+  const top = program.command('top');
   addReadOptions(
-    program
-      .command('top')
+    top
       .description('the best runs by a metric (higher first; --asc when lower is better)')
       .requiredOption('--metric <key>', 'the metric to rank by (e.g. accuracy)')
       .option('--stat <stat>', `the statistic: ${LEADERBOARD_STATS.join(', ')}`, 'latest')
@@ -40,7 +41,7 @@ export function registerTopCommand(program: Command): void {
       .option('--where <expression>', 'a --where filter, as for `runs`')
       .option('--group-by <param>', 'the best run for each value of this param (or params.X, tags.X, status, …)')
       .option('-n, --limit <n>', 'how many runs (or groups)', '10')
-      .addOption(new Option('--n <n>', 'the old name of --limit').hideHelp())
+      .addOption(top.createOption('--n <n>', 'the old name of --limit').hideHelp())
       .option('--columns <fields...>', 'extra fields to show, e.g. params.learning_rate')
       .option('--include-deleted', 'include runs soft-deleted in Model Lab'),
   ).action((flags: TopFlags) =>

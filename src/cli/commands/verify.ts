@@ -1,7 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError } from '../../config/index.js';
-import { ExportError, verifySnapshot } from '../../export/index.js';
 
 /** Adds `verify`: integrity, checksum and row counts of a snapshot against its manifest (exit 1 when anything differs). */
 export function registerVerifyCommand(program: Command): void {
@@ -12,6 +11,7 @@ export function registerVerifyCommand(program: Command): void {
     .option('--json', 'print the checks as one JSON object')
     .action(async (path: string, flags: { json?: boolean }) => {
       if (!existsSync(path) || !statSync(path).isFile()) throw new ConfigError(`verify: no snapshot file at ${path}`);
+      const { ExportError, verifySnapshot } = await import('../../export/index.js');
       const result = await verifySnapshot(path);
       if (flags.json) console.log(JSON.stringify(result));
       else for (const c of result.checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.check}: ${c.detail}`);

@@ -1,3 +1,6 @@
+// What a sync pass does and its defaults. Kept in configuration, which validates them for every command
+// (reading configuration must not load the sync engine).
+
 /**
  * Which runs get their artifact listing fetched (the costliest part of a pass: one request per run
  * plus one per directory). Whatever the policy, a run whose updated_at has not moved is never re-listed.

@@ -2,7 +2,8 @@
 // heartbeat, so that `status` shows what the daemon runs (not what the configuration would say) and whether
 // one is alive between passes.
 import { hostname } from 'node:os';
-import { writeState, type Store } from '../store/index.js';
+import type { Store } from './open.js';
+import { readState, writeState } from './sync-log.js';
 
 /** The sync_state key of the daemon record. */
 export const DAEMON_STATE_KEY = 'daemon';
@@ -31,4 +32,9 @@ export function recordDaemon(store: Store, record: Omit<DaemonRecord, 'hostname'
   } catch (err) {
     onError(err);
   }
+}
+
+/** The daemon record, if a daemon ever ran on this mirror. */
+export function readDaemonRecord(store: Store): DaemonRecord | null {
+  return readState<DaemonRecord>(store, DAEMON_STATE_KEY) ?? null;
 }

@@ -1,6 +1,7 @@
-// The last publish, remembered in the mirror (sync_state key `publish:last`) so `status` shows it from the
-// database alone. The high-water mark itself lives in PostgreSQL; this is only the report.
-import { openStore, readState, writeState, type Store } from '../store/index.js';
+// The last publish (written by `publish`), remembered in the mirror (sync_state key `publish:last`) so `status`
+// shows it from the database alone. The high-water mark itself lives in PostgreSQL; this is only the report.
+import { openStore, type Store } from './open.js';
+import { readState, writeState } from './sync-log.js';
 
 const STATE_KEY = 'publish:last';
 
@@ -37,10 +38,4 @@ export function recordLastPublish(dbPath: string, report: LastPublish): boolean 
 /** The last publish recorded in the mirror, if any. */
 export function readLastPublish(store: Store): LastPublish | null {
   return readState<LastPublish>(store, STATE_KEY) ?? null;
-}
-
-/** The `status` line of the last publish. */
-export function formatLastPublish(p: LastPublish): string {
-  const what = p.status === 'succeeded' ? `${p.mode}, ${p.runs} runs, journal up to #${p.change_id}, ${p.duration_ms} ms${p.verified === null ? '' : p.verified ? ', verified' : ', verify FAILED'}` : `error: ${p.error ?? 'no message'}`;
-  return `last publish: ${p.status} at ${p.finished_at} to ${p.target} schema ${p.schema} (${what})`;
 }
