@@ -86,6 +86,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
   node dist/cli.js runs --db ${flags.db} --where "metrics.loss.min < 0.1 AND status = 'completed'"
   node dist/cli.js query --db ${flags.db} "SELECT project, runs, completed, failed FROM project_summary ORDER BY runs DESC LIMIT 5"
   sqlite3 ${flags.db} "SELECT entity, entity_id, change, fields FROM changes ORDER BY id DESC LIMIT 20"
+  node dist/cli.js serve --db ${flags.db}   # web view at http://127.0.0.1:8484/, the Model Lab API, MLFLOW_TRACKING_URI=http://127.0.0.1:8484
   node dist/cli.js emulator --port 8080          # the emulator on its own, for curl
   DD_API_KEY=… DD_APP_KEY=… DD_SITE=datadoghq.com node dist/cli.js sync --full   # your real organization`);
   } finally {
