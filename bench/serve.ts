@@ -4,15 +4,14 @@
 // with a filter and a sort (one connection: p50/p99), and throughput of the same kind of page (several
 // connections). The requests cycle through statuses, sorts and pages so a figure is not one cached answer;
 // the first answer of each distinct query (total not yet cached) is timed apart. Prints one JSON line.
-import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
-import { buildBulkMirror } from '../test/query/bulk-mirror.js';
+import { ensureBulkMirror, startServeProcess } from './serve-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,26 +27,11 @@ const { values } = parseArgs({
 const RUNS = Number(values.runs);
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'modellab-bench-serve-'));
-const db = join(dir, `mirror-${RUNS}.db`);
+const db = ensureBulkMirror(dir, RUNS, Number(values.projects));
 const figures: Record<string, unknown> = { runs: RUNS, node: process.version, at: new Date().toISOString() };
 
-if (!existsSync(db)) {
-  const t0 = Date.now();
-  buildBulkMirror(db, { runs: RUNS, projects: Number(values.projects) });
-  console.error(`built ${db} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-}
-
-const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'dist', 'cli.js'), 'serve', '--db', db, '--port', '0'], {
-  env: { PATH: process.env['PATH'] ?? '', MODELLAB_LOG_LEVEL: 'warn' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const base = await new Promise<string>((resolve, reject) => {
-  child.stdout.on('data', (d: Buffer) => {
-    const m = /on (http:\/\/\S+)\/api/.exec(d.toString());
-    if (m) resolve(`${m[1]}/api/v2/model-lab-api`);
-  });
-  child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
-});
+const { origin, child } = await startServeProcess(db);
+const base = `${origin}/api/v2/model-lab-api`;
 
 const STATUSES = ['completed', 'failed', 'running', 'killed'];
 // Time sorts (the indexed ones); name and duration sorts of large matches sort every match (see docs/performance.md).
@@ -142,7 +126,6 @@ for (const [name, headers] of [['throughput', OFFICIAL_CLIENT_HEADERS], ['throug
 
 /** `connections` keep-alive connections asking the 64 URLs in turn for `seconds`; latencies in ms. */
 async function hammer(connections: number, headers: Record<string, string>, seconds: number): Promise<{ requests: number; bytes: number; non2xx: number; p50: number; p99: number }> {
-  const origin = new URL(base).origin;
   const pool = new Pool(origin, { connections });
   const latencies: number[] = [];
   let bytes = 0;
@@ -167,7 +150,6 @@ async function hammer(connections: number, headers: Record<string, string>, seco
 
 // MLflow's runs/search (issue 16): a 100-run page filtered on status and a metric, ordered by a metric
 // statistic, POSTed as MLflow's clients send it; the requests cycle through statuses and orders.
-const mlflowBase = base.replace(/\/api\/v2\/model-lab-api$/, '');
 const mlflowBodies: string[] = [];
 for (const status of ['FINISHED', 'FAILED', 'RUNNING', 'KILLED']) {
   for (const order of ['metrics.loss.min ASC', 'metrics.accuracy DESC', 'attributes.start_time DESC']) {
@@ -175,11 +157,11 @@ for (const status of ['FINISHED', 'FAILED', 'RUNNING', 'KILLED']) {
   }
 }
 for (const body of mlflowBodies.slice(0, 1)) {
-  const res = await fetch(`${mlflowBase}/api/2.0/mlflow/runs/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const res = await fetch(`${origin}/api/2.0/mlflow/runs/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   if (res.status !== 200) throw new Error(`MLflow runs/search answered ${res.status}: ${await res.text()}`);
 }
 const mlflow = await autocannon({
-  url: mlflowBase,
+  url: origin,
   connections: 1,
   duration: Number(values.duration),
   requests: mlflowBodies.map((body) => ({ method: 'POST' as const, path: '/api/2.0/mlflow/runs/search', headers: { 'content-type': 'application/json' }, body })),

@@ -5,13 +5,12 @@
 // nothing is cached), and the server's time per page (its Server-Timing header, and the whole answer as the
 // client sees it), page 400 included. The first load of the runs table comes first, before anything has warmed
 // the server or SQLite's cache (its count and column choices are then kept until the mirror changes). Prints one JSON line.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { buildBulkMirror } from '../test/query/bulk-mirror.js';
+import { ensureBulkMirror, startServeProcess } from './serve-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -25,26 +24,10 @@ const { values } = parseArgs({
 const RUNS = Number(values.runs);
 const REPEAT = Number(values.repeat);
 const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'modellab-bench-web-'));
-const db = join(dir, `mirror-${RUNS}.db`);
+const db = ensureBulkMirror(dir, RUNS, Number(values.projects));
 const figures: Record<string, unknown> = { runs: RUNS, node: process.version, at: new Date().toISOString() };
 
-if (!existsSync(db)) {
-  const t0 = Date.now();
-  buildBulkMirror(db, { runs: RUNS, projects: Number(values.projects) });
-  console.error(`built ${db} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-}
-
-const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'dist', 'cli.js'), 'serve', '--db', db, '--port', '0'], {
-  env: { PATH: process.env['PATH'] ?? '', MODELLAB_LOG_LEVEL: 'warn' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const base = await new Promise<string>((resolve, reject) => {
-  child.stdout.on('data', (d: Buffer) => {
-    const m = /on (http:\/\/\S+)\/api/.exec(d.toString());
-    if (m) resolve(m[1]!);
-  });
-  child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
-});
+const { origin: base, child } = await startServeProcess(db);
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
 try {

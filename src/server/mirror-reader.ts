@@ -313,22 +313,12 @@ export class MirrorReader {
   private censusTotal(filter: { projectId?: number; status?: string }): number | undefined {
     this.refreshCaches();
     if (this.census === null) {
-      type Count = { projectId: number; status: string; runs: number };
-      if (this.hasIndex('runs_live_project_status_created_idx')) {
-        this.census = this.stmt('SELECT project_id AS projectId, status, COUNT(*) AS runs FROM runs INDEXED BY runs_live_project_status_created_idx WHERE removed_upstream_at IS NULL GROUP BY project_id, status').all() as Count[];
-      } else {
-        // A mirror not migrated yet: all runs by (project, status), minus the removed ones (few).
-        if (!this.hasIndex('runs_project_status_idx') || !this.hasIndex('runs_removed_idx')) return undefined;
-        const counts = new Map<string, Count>();
-        for (const c of this.stmt('SELECT project_id AS projectId, status, COUNT(*) AS runs FROM runs INDEXED BY runs_project_status_idx GROUP BY project_id, status').all() as Count[]) {
-          counts.set(`${c.projectId}\u0000${c.status}`, { ...c });
-        }
-        for (const c of this.stmt('SELECT project_id AS projectId, status, COUNT(*) AS runs FROM runs INDEXED BY runs_removed_idx WHERE removed_upstream_at IS NOT NULL GROUP BY project_id, status').all() as Count[]) {
-          const entry = counts.get(`${c.projectId}\u0000${c.status}`);
-          if (entry) entry.runs -= c.runs;
-        }
-        this.census = [...counts.values()];
-      }
+      // Read-only opens refuse a mirror whose migrations lag (db_outdated), so the index exists unless a first
+      // full pass has dropped its secondary indexes for the load.
+      if (!this.hasIndex('runs_live_project_status_created_idx')) return undefined;
+      this.census = this.stmt(
+        'SELECT project_id AS projectId, status, COUNT(*) AS runs FROM runs INDEXED BY runs_live_project_status_created_idx WHERE removed_upstream_at IS NULL GROUP BY project_id, status',
+      ).all() as Array<{ projectId: number; status: string; runs: number }>;
     }
     let total = 0;
     for (const c of this.census) {
