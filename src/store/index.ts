@@ -1,5 +1,5 @@
 // Public entry of the store: the mirror database, its schema and its writers.
-export { openStore, type Store, type OpenStoreOptions, type MirrorDb } from './open.js';
+export { openStore, borrowStore, type Store, type OpenStoreOptions, type MirrorDb } from './open.js';
 export { StoreError, translateSqliteError, diskFullCode, DISK_FULL_ADVICE, type StoreErrorCode } from './errors.js';
 export { acquireWriterLock, isPidAlive, type WriterLock, type WriterLockOptions } from './lock.js';
 export { MIRROR_APPLICATION_ID } from './open.js';

@@ -81,6 +81,20 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
 
 // drizzle costs ~50-200 ms to load: required by the opens that migrate (and by Store.db), not by read-only ones.
 const require = createRequire(import.meta.url);
+/** A Store over a connection its caller owns (serve's read-only one): close() leaves it open; drizzle loads only if asked. */
+export function borrowStore(sqlite: Database.Database): Store {
+  let db: MirrorDb | undefined;
+  return {
+    path: sqlite.name,
+    sqlite,
+    get db() {
+      db ??= drizzleOf(sqlite);
+      return db;
+    },
+    close: () => {},
+  };
+}
+
 function drizzleOf(sqlite: Database.Database): MirrorDb {
   const { drizzle } = require('drizzle-orm/better-sqlite3') as typeof DrizzleSqlite;
   return drizzle(sqlite);

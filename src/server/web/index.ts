@@ -2,9 +2,8 @@
 // state in the URL. Owns /, /projects…, /runs…, /compare…, /sync… and /assets/… (never /api/… or /healthz).
 import type { ServerResponse } from 'node:http';
 import type Database from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { RunPageMemo } from '../../query/index.js';
-import type { Store } from '../../store/index.js';
+import { borrowStore, type Store } from '../../store/index.js';
 import type { MountContext, ServeMount } from '../http.js';
 import { readAsset } from './assets.js';
 import { html, page } from './html.js';
@@ -33,7 +32,7 @@ export function createWebMount(): ServeMount {
     let s = stores.get(db);
     if (!s) {
       // The queries take a Store; `serve` owns the connection (read-only), so closing is its business.
-      s = { path: db.name, sqlite: db, db: drizzle(db), close: () => {} };
+      s = borrowStore(db);
       stores.set(db, s);
     }
     return s;
