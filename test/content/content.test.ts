@@ -55,6 +55,28 @@ afterAll(async () => {
 });
 
 describe('the cache on its own', () => {
+  it('a download cut off mid-way (the process killed) leaves no object, and its partial file is gone at the next start', async () => {
+    const t = tmpDir();
+    try {
+      const dir = join(t.dir, 'cache');
+      const pending = new ContentCache(dir, 1_000_000).begin(3, 'model/weights.bin');
+      pending.write(Buffer.alloc(4096, 7));
+      // No commit, no abort: what a kill -9 leaves behind.
+      expect(readdirSync(join(dir, 'tmp'))).toHaveLength(1);
+      const restarted = new ContentCache(dir, 1_000_000);
+      expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+      expect(readdirSync(join(dir, 'objects'))).toEqual([]);
+      await expect(restarted.lookup(3, 'model/weights.bin')).resolves.toBeUndefined();
+      expect(restarted.size()).toBe(0);
+      pending.abort(); // closes the descriptor the 'killed' writer still held
+      // The same file fetched again is stored whole.
+      restarted.put(3, 'model/weights.bin', Buffer.alloc(8192, 7));
+      expect((await restarted.lookup(3, 'model/weights.bin'))?.size).toBe(8192);
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it('refuses every traversal attempt before touching the disk, and names its files only by hashes', async () => {
     const t = tmpDir();
     try {
