@@ -396,7 +396,8 @@ async function economySection(work: string): Promise<void> {
       removeDb(join(work, 'economy-official.db'));
       baselines.push(await runBaselineProcess(emu.url, join(work, 'economy-official.db'), flags.artifactDepth));
     }
-    const pass = passes[0]!;
+    // The request counts come from the last pass: its mirror is the one still in `db`.
+    const pass = passes[passes.length - 1]!;
     const least = leastRequests(db);
     const ratios = passes.map((p, i) => baselines[i]!.ms / p.result.durationMs);
     record(section, 'requests', pass.result.counters.requests);

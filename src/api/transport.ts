@@ -200,7 +200,6 @@ export class Transport {
   }
 
   private pipeBody(body: Readable, sink: ChunkSink): Promise<number> {
-    body.on('error', () => undefined);
     return new Promise<number>((resolve, reject) => {
       let size = 0;
       let ended = false;

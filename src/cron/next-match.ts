@@ -2,7 +2,7 @@
 // way node-cron 4 finds it (its MatcherWalker), with the Date object's local time instead of Intl: `status`
 // shows the next runs without paying for node-cron and ICU's time zone formatter (~50 ms at start). Anything
 // else (names, L, W, #, ?, @nicknames) returns undefined and the caller asks node-cron.
-// test/unit/cron.test.ts checks it against node-cron on generated expressions, times and time zones.
+// test/cron/next-runs.test.ts checks it against node-cron on generated expressions, times and time zones.
 
 type Fields = [seconds: number[], minutes: number[], hours: number[], days: number[], months: number[], weekdays: number[]];
 
